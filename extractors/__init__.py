@@ -1,0 +1,9 @@
+"""The shared extractor: a saved report page or report text in, the data dictionary's record out.
+
+A pure library (no Scrapy, no I/O): the crawler's pipelines and `python -m extractors` run the same code.
+"""
+
+from .core import ExtractError, extract
+from .model import Attachment, Cell, Check, Report, Section
+
+__all__ = ["Attachment", "Cell", "Check", "ExtractError", "Report", "Section", "extract"]

@@ -1,0 +1,124 @@
+"""extract(): bytes in, Report out. Pure: no I/O, no Scrapy, the same code the crawler's pipelines run."""
+
+from __future__ import annotations
+
+import re
+
+from . import chrome, content, metadata
+from .checks import run_checks
+from .decode import DecodeError, decode
+from .model import Report
+from .normalize import nfkc
+from .rows import leaf_tables, table_rows, text_rows
+from .sections import split_sections
+from .tables import TableReader, detect_generation
+
+_HTML_SNIFF = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|div|table|p|meta|title)\b", re.I)
+_REPORT_PHRASE = re.compile(r"(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)|年度报告")
+_NOT_REPORT_TITLE = re.compile(r"(?:的函|通知|公告|通报|意见|要点|落实情况|指南|目录|解读|征求)$")
+
+
+class ExtractError(ValueError):
+    """The input is not a page or text that can be read (empty, binary, undecodable)."""
+
+
+def extract(body: bytes, *, url: str | None = None, headers: dict[str, str] | None = None,
+            encoding: str | None = None) -> Report:
+    try:
+        text, used, warnings = decode(body, headers, encoding)
+    except DecodeError as exc:
+        raise ExtractError(str(exc)) from None
+    if _looks_like_html(text, headers):
+        report = _from_html(text, url)
+    else:
+        report = _from_text(text, url)
+    report.warnings[:0] = warnings
+    return report
+
+
+def _looks_like_html(text: str, headers: dict[str, str] | None) -> bool:
+    content_type = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), "")
+    return "html" in content_type.lower() or _HTML_SNIFF.search(text[:4096]) is not None
+
+
+def _from_text(raw: str, url: str | None) -> Report:
+    text = nfkc(raw)
+    title = metadata.title_from_text(text)
+    head = "\n".join(text.splitlines()[:15])
+    report = Report(url=url, title=title)
+    report.published_date = metadata.published_date(*(line for line in head.splitlines() if chrome.is_info_line(line)))
+    report.source = metadata.source("\n".join(line for line in head.splitlines() if chrome.is_info_line(line)))
+    report.text = chrome.clean_lines(text, title)
+    blocks = [text_rows(report.text)]
+    _finish(report, blocks)
+    report.agency = metadata.filler_agency(report.text) or metadata.title_agency(title)
+    return report
+
+
+def _from_html(raw: str, url: str | None) -> Report:
+    root = content.parse_html(raw)
+    metas = metadata.meta_tags(root)
+    index = metadata.index_table(root)
+    container = content.find_container(root)
+    report = Report(url=url)
+    if container is None:
+        report.warnings.append("no content container found: read the whole page")
+    report.title = metadata.title_from_page(root, metas, index)
+    report.attachments = content.attachments(root, url)
+    info = _info_lines(root, container)
+    report.published_date = (metadata.iso_date(metas.get("pubdate")) or metadata.iso_date(index.get("date"))
+                             or metadata.published_date(*info))
+    report.source = metas.get("contentsource") or metadata.source("\n".join(info)) or index.get("source")
+    text = nfkc(content.body_text(root, container))
+    report.text = chrome.clean_lines(text, report.title)
+    if content.is_attachment_shell(report.text, report.attachments):
+        report.warnings.append(f"attachment-only page: the report is in {len(report.attachments)} attachment(s)")
+        report.text = ""
+    tables = leaf_tables(container if container is not None else root)
+    blocks = [table_rows(t) for t in tables]
+    _finish(report, blocks)
+    report.agency = index.get("agency") or metadata.filler_agency(report.text) or metadata.title_agency(report.title)
+    if report.report_year is None and report.text == "" and report.attachments:
+        report.report_year = metadata.report_year(" ".join(a.text for a in report.attachments), "")
+    return report
+
+
+def _info_lines(root, container) -> list[str]:
+    """Short lines above the article (and at its top) that carry 发布日期/来源 — never the related-links box or footer."""
+    lines: list[str] = []
+    stop = container
+    for el in root.iter("div", "span", "p", "td", "li", "em", "font", "h6"):
+        if stop is not None and el is stop:
+            lines += [l for l in (t.strip() for t in el.itertext()) if chrome.is_info_line(l)][:3]
+            break
+        if len(el) > 8:
+            continue
+        ident = f"{el.get('class', '')} {el.get('id', '')}".lower()
+        if re.search(r"relat|xglj|foot|bottom|copyright|link|list", ident):
+            continue
+        text = " ".join(t.strip() for t in el.itertext() if t.strip())
+        if chrome.is_info_line(text):
+            lines.append(nfkc(text))
+    return lines
+
+
+def _finish(report: Report, blocks) -> None:
+    report.report_year = metadata.report_year(report.title, report.text)
+    report.generation = detect_generation(blocks, report.text, report.report_year)
+    reader = TableReader(report.generation)
+    report.cells = reader.read(blocks)
+    report.warnings += reader.warnings
+    if report.generation is None and report.cells:
+        report.warnings.append("report generation could not be determined")
+    report.sections = split_sections(report.text)
+    report.checks = run_checks(report.cells, report.generation, report.text)
+    report.is_report = _is_report(report)
+
+
+def _is_report(report: Report) -> bool:
+    if not report.text:
+        return False
+    if report.title and _NOT_REPORT_TITLE.search(report.title):
+        return False
+    said = _REPORT_PHRASE.search(report.title or "") or _REPORT_PHRASE.search(report.text[:2000])
+    return bool(said or report.cells)

@@ -1,0 +1,155 @@
+"""Report-level fields (data dictionary §2) from meta tags, the 信息索引表, the info line, the title and the text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+
+from lxml import html as lxml_html
+
+from .normalize import no_space, squash
+
+_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_PUBLISHED = re.compile(r"(?:发布日期|发布时间|公开日期|发文日期|发布于|日期)\s*[:：]?\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
+_SOURCE = re.compile(r"(?:信息来源|文章来源|来源)\s*[:：]\s*([^\s|:：]{2,40})")
+_FILLER = re.compile(r"填报单位\s*(?:\(盖章\))?\s*[:：]\s*([^\s|]{2,40})")
+_TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|-|—|–|~|，?\s*截止(?:到)?)\s*(?:(?:19|20)\d{2}\s*年\s*)?12\s*月\s*31\s*日")
+_REPORT_YEAR_PHRASE = re.compile(r"((?:19|20)\d{2})\s*年度?\s*(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)")
+_TABLE_YEAR = re.compile(r"[(（]\s*((?:19|20)\d{2})\s*年度?\s*[)）]")
+_ANY_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_ORGAN_BEFORE_YEAR = re.compile(r"^(.{2,40}?)(?:关于)?(?:19|20)\d{2}\s*年")
+_INDEX_FIELDS = {
+    "索引号": "index", "发布机构": "agency", "发文机关": "agency", "所属机构": "agency", "发布单位": "agency",
+    "公开日期": "date", "发布日期": "date", "发文日期": "date", "生成日期": "written", "成文日期": "written",
+    "名称": "title", "标题": "title", "文件名称": "title", "信息名称": "title", "来源": "source",
+}
+_INDEX_LABEL = re.compile(r"^(" + "|".join(sorted(_INDEX_FIELDS, key=len, reverse=True)) + r")\s*[:：]?\s*(.*)$")
+MIN_YEAR = 2007
+_PREFACE = 600
+
+
+def iso_date(text: str | None) -> str | None:
+    if not text:
+        return None
+    m = _DATE.search(text)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+    except ValueError:
+        return None
+
+
+def meta_tags(root: lxml_html.HtmlElement) -> dict[str, str]:
+    tags = {}
+    for meta in root.iter("meta"):
+        name = (meta.get("name") or meta.get("property") or "").strip()
+        content = squash(meta.get("content") or "")
+        if name and content and name.lower() not in tags:
+            tags[name.lower()] = content
+    return tags
+
+
+def index_table(root: lxml_html.HtmlElement) -> dict[str, str]:
+    """The 信息索引表 (索引号 / 发布机构 / 公开日期 / 名称) that 集约化 platforms put above an article."""
+    found: dict[str, str] = {}
+    for cell in root.iter("td", "th", "li", "span", "dt", "label", "p", "div"):
+        if len(cell) > 6:
+            continue
+        text = squash(cell.text_content())
+        if not text or len(text) > 120:
+            continue
+        m = _INDEX_LABEL.match(text.replace(" ", "") if len(text) < 12 else text)
+        if not m:
+            continue
+        field, value = _INDEX_FIELDS[m.group(1)], m.group(2).strip(" :：")
+        if not value:
+            sibling = cell.getnext()
+            value = squash(sibling.text_content()) if sibling is not None else ""
+        if value and field not in found and not _INDEX_LABEL.match(value):
+            found[field] = value
+    return found if "index" in found or len(found) >= 3 else {}
+
+
+def published_date(*candidates: str | None) -> str | None:
+    for text in candidates:
+        if not text:
+            continue
+        m = _PUBLISHED.search(text)
+        date = iso_date(m.group(1)) if m else None
+        if date:
+            return date
+    return None
+
+
+def source(text: str) -> str | None:
+    m = _SOURCE.search(text)
+    return m.group(1) if m else None
+
+
+def filler_agency(text: str) -> str | None:
+    m = _FILLER.search(no_space(text).replace("：", ":"))
+    return m.group(1).strip("|") if m else None
+
+
+def title_agency(title: str | None) -> str | None:
+    if not title:
+        return None
+    m = _ORGAN_BEFORE_YEAR.match(no_space(title))
+    return m.group(1) if m else None
+
+
+def report_year(title: str | None, text: str, today: dt.date | None = None) -> int | None:
+    """The year the report covers: title, then the 统计期限 sentence, then what the text says it reports on."""
+    last = (today or dt.date.today()).year
+    ok = lambda y: MIN_YEAR <= y <= last  # noqa: E731
+    flat = no_space(text)
+    if title:
+        years = [int(y) for y in _TITLE_YEAR.findall(no_space(title)) if ok(int(y))]
+        if years:
+            return years[0]
+    # A report names its own year up front; later mentions of "2019年度…报告" are usually last year's report.
+    for pattern, scope in ((_PERIOD, flat), (_REPORT_YEAR_PHRASE, flat[:_PREFACE]), (_TABLE_YEAR, flat)):
+        years = [int(y) for y in pattern.findall(scope) if ok(int(y))]
+        if years:
+            return Counter(years).most_common(1)[0][0]
+    years = [int(y) for y in _ANY_YEAR.findall(flat) if ok(int(y))]
+    if not years:
+        return None
+    counts = Counter(years).most_common()
+    best = counts[0][1]
+    return max(y for y, n in counts if n == best)
+
+
+def title_from_text(text: str) -> str | None:
+    for line in text.splitlines()[:12]:
+        s = squash(line)
+        if 6 <= len(s) <= 60 and "报告" in s and not re.search(r"[。，；]", s) and "|" not in s:
+            return s
+    return None
+
+
+def title_from_page(root: lxml_html.HtmlElement, metas: dict[str, str], index: dict[str, str]) -> str | None:
+    for candidate in (metas.get("articletitle"), index.get("title")):
+        if candidate:
+            return candidate
+    headings = []
+    for el in root.iter("h1", "h2", "h3", "div", "td", "span", "p"):
+        ident = f"{el.get('class', '')} {el.get('id', '')}".lower()
+        if el.tag in ("h1", "h2", "h3") or "title" in ident or "bt" == ident.strip():
+            if len(el) > 4:
+                continue
+            text = squash(el.text_content())
+            if 6 <= len(text) <= 80 and "报告" in text:
+                headings.append(text)
+    if headings:
+        return headings[0]
+    page_title = root.find(".//title")
+    if page_title is not None:
+        parts = [p.strip() for p in re.split(r"[-_|—]+", squash(page_title.text_content())) if p.strip()]
+        reports = [p for p in parts if "报告" in p]
+        if reports:
+            return reports[0]
+    return None

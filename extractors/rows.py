@@ -1,0 +1,176 @@
+"""Statistics tables as logical rows: label cells followed by value cells, from HTML grids or flattened text.
+
+Everything downstream (table recognition, cell keys) works on these rows, so a table pasted as HTML, as
+` | `-separated text or as one cell per line is read by the same label-driven code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from lxml import html as lxml_html
+
+from .normalize import label_core, no_space, squash
+from .templates import KNOWN_LABELS
+from .values import is_value_text
+
+_PAGE_FOOTER = re.compile(r"^\s*[-—–－]+\s*\d{1,3}\s*[-—–－]+\s*$")
+_PIPE_PADDING = re.compile(r"^\s*\|{2,}\s*$")
+_MAX_SPAN = 100  # Word exports use rowspan=22 at most; a larger span is broken markup, not layout
+
+
+@dataclass(slots=True)
+class Cell:
+    text: str
+    col: int | None = None  # grid column for HTML tables; text tables have none
+
+
+@dataclass(slots=True)
+class Row:
+    labels: list[Cell] = field(default_factory=list)
+    values: list[Cell] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- text
+
+
+def text_rows(text: str) -> list[Row]:
+    lines = [line for line in text.splitlines() if not _PAGE_FOOTER.match(line)]
+    if sum(1 for line in lines if line.rstrip().endswith("|")) >= 3:
+        tokens = _pipe_tokens(lines)
+    else:
+        tokens = _line_tokens(lines)
+    return _segment(tokens)
+
+
+def _pipe_tokens(lines: list[str]) -> list[str]:
+    """Cells of trafilatura's ` | ` table text; a line of bare pipes is row padding, not cells."""
+    joined = "\n".join(line for line in lines if not _PIPE_PADDING.match(line))
+    tokens = []
+    for piece in joined.split("|"):
+        stripped = piece.strip()
+        if "\n" in stripped and not _is_known(stripped):
+            # prose that precedes a table is glued to its first cell: keep the cell
+            stripped = stripped.rsplit("\n", 1)[-1].strip()
+        tokens.append(stripped)
+    return tokens
+
+
+def _line_tokens(lines: list[str]) -> list[str]:
+    """One cell per line; a label broken over lines (`本年新` / `制作数量`) is joined back."""
+    lines = [line.strip() for line in lines if line.strip()]
+    tokens, i = [], 0
+    while i < len(lines):
+        end = _label_run_end(lines, i)
+        tokens.append("".join(lines[i : end + 1]))
+        i = end + 1
+    return tokens
+
+
+def _label_run_end(lines: list[str], start: int) -> int:
+    if is_value_text(lines[start]) or _is_known(lines[start]):
+        return start
+    best, joined = start, lines[start]
+    for j in range(start + 1, min(start + 30, len(lines))):
+        if is_value_text(lines[j]):
+            break
+        joined += lines[j]
+        core = label_core(joined)
+        if core in KNOWN_LABELS:
+            best = j
+        elif core and core not in _known_prefixes():
+            break
+    return best
+
+
+def _is_known(text: str) -> bool:
+    return label_core(text) in KNOWN_LABELS
+
+
+@lru_cache(maxsize=1)
+def _known_prefixes() -> frozenset[str]:
+    return frozenset(label[:i] for label in KNOWN_LABELS for i in range(1, len(label) + 1))
+
+
+def _segment(tokens: list[str]) -> list[Row]:
+    rows: list[Row] = []
+    current: Row | None = None
+    for token in tokens:
+        if is_value_text(token):
+            if current is None:
+                current = Row()
+            current.values.append(Cell(squash(token)))
+        else:
+            if current is not None and current.values:
+                rows.append(current)
+                current = None
+            if current is None:
+                current = Row()
+            current.labels.append(Cell(squash(token)))
+    if current is not None:
+        rows.append(current)
+    return rows
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def leaf_tables(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """Tables that hold no other table: a statistics table nested in a layout table is found, the layout is not."""
+    return [t for t in root.iter("table") if not any(True for _ in t.iterdescendants("table"))]
+
+
+def table_rows(table: lxml_html.HtmlElement) -> list[Row]:
+    """Expand rowspan/colspan into a grid, then read each grid row as labels followed by values.
+
+    A label cell spanning rows down the left (`三、本年度办理结果`, `（三）不予公开`) is repeated on every row it
+    covers, so each row knows its group; a cell spanning columns is read once.
+    """
+    occupied: dict[tuple[int, int], tuple[int, str]] = {}  # (row, col) -> (origin row, text)
+    origins: dict[tuple[int, int], bool] = {}
+    trs = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+    for r, tr in enumerate(trs):
+        c = 0
+        for td in tr.xpath("./td | ./th"):
+            while (r, c) in occupied:
+                c += 1
+            text = squash(td.text_content())
+            rowspan, colspan = _span(td.get("rowspan")), _span(td.get("colspan"))
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    occupied[(r + dr, c + dc)] = (r, text)
+            origins[(r, c)] = True
+            c += colspan
+    rows = []
+    for r in range(len(trs)):
+        cols = sorted(col for (row, col) in occupied if row == r)
+        cells: list[tuple[Cell, bool]] = []
+        for col in cols:
+            origin_row, text = occupied[(r, col)]
+            is_origin = origins.get((origin_row, col), False)
+            if not is_origin:
+                continue  # covered by a colspan
+            value = is_value_text(text)
+            if origin_row != r and value:
+                continue  # a value spanning rows belongs to its first row
+            if cells and not value and not cells[-1][1] and no_space(cells[-1][0].text) == no_space(text):
+                continue
+            cells.append((Cell(text, col), value))
+        rows.append(_split(cells))
+    return rows
+
+
+def _split(cells: list[tuple[Cell, bool]]) -> Row:
+    last_label = max((i for i, (_, value) in enumerate(cells) if not value), default=-1)
+    labels = [cell for cell, value in cells[: last_label + 1] if not value]
+    values = [cell for cell, value in cells[last_label + 1 :]]
+    return Row(labels, values)
+
+
+def _span(raw: str | None) -> int:
+    try:
+        return min(max(int(str(raw).strip()), 1), _MAX_SPAN)
+    except (TypeError, ValueError):
+        return 1

@@ -1,0 +1,41 @@
+"""Cell values: the number a cell's text states, kept apart from the text itself (data dictionary §3)."""
+
+from __future__ import annotations
+
+import re
+
+from .normalize import squash
+
+_BLANK = {"", "/", "-", "—", "——", "–", "－", "无", "空", "\\", "—/—"}
+UNIT_WORDS = {"条", "件", "次", "篇", "个", "人", "人次", "万元", "元", "项", "家", "%"}
+_NUMBER = re.compile(
+    r"^(?P<num>[+\-]?\d[\d,]*(?:\.\d+)?)\s*(?P<unit>万元|元|件|条|次|篇|个|人次|人|项|家|%)?"
+    r"\s*(?:\(.*\))?$"
+)
+
+
+def is_value_text(text: str) -> bool:
+    """True for what a data cell holds: a number (maybe annotated), a blank marker, or a bare unit."""
+    s = squash(text)
+    return s in _BLANK or s in UNIT_WORDS or _NUMBER.match(s) is not None
+
+
+def is_blank(text: str) -> bool:
+    return squash(text) in _BLANK
+
+
+def parse_value(raw: str, *, money: bool = False) -> int | float | None:
+    """The number in `raw`, or None for blank markers. With `money`, amounts in 元 become 万元."""
+    s = squash(raw)
+    m = _NUMBER.match(s)
+    if m is None:
+        m = re.match(r"^(?P<num>[+\-]?\d[\d,]*(?:\.\d+)?)(?P<unit>万元|元)?", s)
+        if m is None:
+            return None
+    digits = m.group("num").replace(",", "").lstrip("+")
+    number: int | float = float(digits) if "." in digits else int(digits)
+    if money and m.group("unit") == "元":
+        number = round(number / 10000, 6)
+    if isinstance(number, float) and number.is_integer() and "." not in digits:
+        number = int(number)
+    return number

@@ -1,0 +1,1 @@
+"""Crawl government information-disclosure annual reports into SQL rows (Scrapy project)."""

@@ -1,0 +1,1 @@
+"""Storage: typed models, the database URL, migrations and batched idempotent writes."""

@@ -1,0 +1,193 @@
+"""SQLAlchemy models: the schema the Alembic migrations create (names follow data-dictionary.md).
+
+Every table that the crawl writes has a natural unique key, so a write can be `INSERT ... ON CONFLICT DO
+NOTHING` and crawling or replaying the same content twice adds no rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Portal(Base):
+    """One annual-report column owner, as declared in the seeds/ registry."""
+
+    __tablename__ = "portals"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    agency: Mapped[str] = mapped_column(Text)
+    region: Mapped[str] = mapped_column(Text)
+    division_code: Mapped[str] = mapped_column(String(12))
+    platform: Mapped[str] = mapped_column(String(32))
+    column_urls: Mapped[list[Any]] = mapped_column(JSON)
+    allowed_hosts: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    mode: Mapped[str] = mapped_column(String(16))  # crawl | replay
+    portal_ids: Mapped[list[Any]] = mapped_column(JSON)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finish_reason: Mapped[str | None] = mapped_column(Text)
+    archive_path: Mapped[str | None] = mapped_column(Text)
+    replay_source: Mapped[str | None] = mapped_column(Text)
+    stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Page(Base):
+    """One fetched (or failed) URL. Successful fetches are keyed by (url, content_hash); failures carry
+    content_hash '' and the reason in `error`."""
+
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("url", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    portal_id: Mapped[str | None] = mapped_column(ForeignKey("portals.id"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # list | document | attachment
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[int | None] = mapped_column(Integer)
+    headers: Mapped[list[Any] | None] = mapped_column(JSON)
+    content_type: Mapped[str | None] = mapped_column(Text)
+    encoding: Mapped[str | None] = mapped_column(String(32))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    content_length: Mapped[int | None] = mapped_column(BigInteger)
+    fetched_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    warc_file: Mapped[str | None] = mapped_column(Text)
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_length: Mapped[int | None] = mapped_column(BigInteger)
+    warc_record_id: Mapped[str | None] = mapped_column(Text)
+    parent_url: Mapped[str | None] = mapped_column(Text)
+    link_text: Mapped[str | None] = mapped_column(Text)
+    is_report: Mapped[bool | None] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class AttachmentFile(Base):
+    """Raw bytes of a downloaded attachment (pdf, doc, ...), deduplicated by content hash."""
+
+    __tablename__ = "attachment_files"
+
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Report(Base):
+    """data-dictionary.md §2; one per page that the extractor classified as an annual report."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), unique=True)
+    portal_id: Mapped[str | None] = mapped_column(ForeignKey("portals.id"), index=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    agency: Mapped[str | None] = mapped_column(Text)
+    report_year: Mapped[int | None] = mapped_column(Integer)
+    published_date: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(Text)
+    generation: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    warnings: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class ReportCell(Base):
+    """data-dictionary.md §3: one number of a statistics table."""
+
+    __tablename__ = "report_cells"
+    __table_args__ = (UniqueConstraint("report_id", "table", "row", "col"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    table: Mapped[str] = mapped_column(String(32))
+    row: Mapped[str] = mapped_column(Text)
+    col: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float | None] = mapped_column(Float)
+    # The JSON output distinguishes 3 from 3.0; a float column alone cannot.
+    value_is_integer: Mapped[bool | None] = mapped_column(Boolean)
+    raw: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(String(16))
+
+
+class ReportSection(Base):
+    __tablename__ = "report_sections"
+    __table_args__ = (UniqueConstraint("report_id", "position"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    heading: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class CheckResult(Base):
+    """data-dictionary.md §4: one consistency check (勾稽关系) outcome."""
+
+    __tablename__ = "check_results"
+    __table_args__ = (UniqueConstraint("report_id", "position"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    rule: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class ReportAttachment(Base):
+    """A link to an attached file as the report page lists it; the downloaded bytes are the `pages` row
+    with that url (kind 'attachment') and its `attachment_files` row."""
+
+    __tablename__ = "report_attachments"
+    __table_args__ = (UniqueConstraint("report_id", "position"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+
+
+Index("ix_pages_parent_url", Page.parent_url)

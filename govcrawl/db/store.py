@@ -1,0 +1,268 @@
+"""Batched, idempotent writes of crawled pages and extracted reports.
+
+Every insert is `ON CONFLICT DO NOTHING` against the tables' natural keys, so writing the same batch twice
+(re-crawl, replay of the same archive) adds no rows. One batch is one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from govcrawl.db import models as m
+
+if TYPE_CHECKING:
+    from govcrawl.items import FetchedPage
+    from govcrawl.registry import PortalEntry
+
+
+@dataclass(slots=True)
+class BatchResult:
+    pages: int = 0
+    reports: int = 0
+    cells: int = 0
+    failed_pages: int = 0
+    failed_checks: int = 0
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def page_content_hash(page: FetchedPage) -> str:
+    """sha256 of the content-decoded body; '' when no response arrived at all (timeout, DNS, replay miss)."""
+    if page.status is None:
+        return ""
+    return hashlib.sha256(page.body).hexdigest()
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        dialect = engine.dialect.name
+        if dialect == "postgresql":
+            self._insert = postgresql.insert
+        elif dialect == "sqlite":
+            self._insert = sqlite.insert
+        else:
+            raise ValueError(f"unsupported database {dialect!r}: govcrawl supports sqlite and postgresql")
+
+    # -- portals and runs ---------------------------------------------------------------------------
+
+    def upsert_portals(self, portals: Iterable[PortalEntry]) -> None:
+        rows = [
+            {
+                "id": p.id,
+                "name": p.name,
+                "agency": p.agency,
+                "region": p.region,
+                "division_code": p.division_code,
+                "platform": p.platform,
+                "column_urls": list(p.column_urls),
+                "allowed_hosts": list(p.allowed_hosts),
+            }
+            for p in portals
+        ]
+        if not rows:
+            return
+        statement = self._insert(m.Portal)
+        statement = statement.on_conflict_do_update(
+            index_elements=["id"],
+            set_={k: statement.excluded[k] for k in rows[0] if k != "id"},
+        )
+        with self.engine.begin() as conn:
+            conn.execute(statement, rows)
+
+    def start_run(self, *, mode: str, portal_ids: Sequence[str], archive_path: str | None,
+                  replay_source: str | None) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                self._insert(m.CrawlRun).returning(m.CrawlRun.id),
+                {
+                    "mode": mode,
+                    "portal_ids": list(portal_ids),
+                    "started_at": _utcnow(),
+                    "archive_path": archive_path,
+                    "replay_source": replay_source,
+                },
+            )
+            return int(result.scalar_one())
+
+    def finish_run(self, run_id: int, *, stats: dict[str, Any], reason: str | None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(m.CrawlRun)
+                .where(m.CrawlRun.id == run_id)
+                .values(finished_at=_utcnow(), stats=_jsonable(stats), finish_reason=reason)
+            )
+
+    # -- pages and reports --------------------------------------------------------------------------
+
+    def write_pages(self, pages: Sequence[FetchedPage], run_id: int | None = None) -> BatchResult:
+        result = BatchResult()
+        if not pages:
+            return result
+        hashes = [page_content_hash(p) for p in pages]
+        page_rows: dict[tuple[str, str], dict[str, Any]] = {}
+        for page, content_hash in zip(pages, hashes, strict=True):
+            key = (page.url, content_hash)
+            if key in page_rows:
+                continue
+            page_rows[key] = _page_row(page, content_hash, run_id)
+            result.pages += 1
+            result.failed_pages += page.error is not None
+        files = {
+            h: {"content_hash": h, "size": len(p.body), "content": p.body}
+            for p, h in zip(pages, hashes, strict=True)
+            if p.kind == "attachment" and p.error is None and p.status is not None
+        }
+        with self.engine.begin() as conn:
+            conn.execute(self._insert(m.Page).on_conflict_do_nothing(), list(page_rows.values()))
+            page_ids = self._page_ids(conn, page_rows.keys())
+            if files:
+                conn.execute(self._insert(m.AttachmentFile).on_conflict_do_nothing(), list(files.values()))
+            reported = {}
+            for page, content_hash in zip(pages, hashes, strict=True):
+                report = page.report
+                if report is not None and report.is_report and page.error is None:
+                    reported[page_ids[(page.url, content_hash)]] = (page, report)
+            if not reported:
+                return result
+            conn.execute(
+                self._insert(m.Report).on_conflict_do_nothing(),
+                [_report_row(page_id, page, report) for page_id, (page, report) in reported.items()],
+            )
+            report_ids = dict(
+                conn.execute(select(m.Report.page_id, m.Report.id).where(m.Report.page_id.in_(list(reported))))
+                .tuples()
+                .all()
+            )
+            cells, sections, checks, attachments = [], [], [], []
+            for page_id, (_, report) in reported.items():
+                report_id = report_ids[page_id]
+                cells.extend(_cell_rows(report_id, report.cells))
+                sections.extend(
+                    {"report_id": report_id, "position": i, "heading": s.heading, "text": s.text}
+                    for i, s in enumerate(report.sections)
+                )
+                checks.extend(
+                    {"report_id": report_id, "position": i, "rule": c.rule, "scope": c.scope,
+                     "status": c.status, "detail": c.detail}
+                    for i, c in enumerate(report.checks)
+                )
+                attachments.extend(
+                    {"report_id": report_id, "position": i, "url": a.url, "text": a.text}
+                    for i, a in enumerate(report.attachments)
+                )
+                result.reports += 1
+                result.cells += len(report.cells)
+                result.failed_checks += sum(c.status == "fail" for c in report.checks)
+            for model, rows in ((m.ReportCell, cells), (m.ReportSection, sections),
+                                (m.CheckResult, checks), (m.ReportAttachment, attachments)):
+                if rows:
+                    conn.execute(self._insert(model).on_conflict_do_nothing(), rows)
+        return result
+
+    @staticmethod
+    def _page_ids(conn, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        keys = set(keys)
+        urls = sorted({url for url, _ in keys})
+        rows = conn.execute(select(m.Page.id, m.Page.url, m.Page.content_hash).where(m.Page.url.in_(urls)))
+        return {(url, h): page_id for page_id, url, h in rows if (url, h) in keys}
+
+    # -- reading back -------------------------------------------------------------------------------
+
+    def table_counts(self) -> dict[str, int]:
+        counts = {}
+        with self.engine.connect() as conn:
+            for model in (m.Portal, m.CrawlRun, m.Page, m.AttachmentFile, m.Report, m.ReportCell,
+                          m.ReportSection, m.CheckResult, m.ReportAttachment):
+                counts[model.__tablename__] = conn.execute(select(func.count()).select_from(model)).scalar_one()
+        return counts
+
+
+def _page_row(page: FetchedPage, content_hash: str, run_id: int | None) -> dict[str, Any]:
+    warc = page.warc
+    return {
+        "portal_id": page.portal_id,
+        "run_id": run_id,
+        "kind": page.kind,
+        "url": page.url,
+        "final_url": page.final_url,
+        "status": page.status,
+        "headers": [list(h) for h in page.headers],
+        "content_type": page.content_type,
+        "encoding": page.encoding,
+        "content_hash": content_hash,
+        "content_length": len(page.body) if page.status is not None else None,
+        "fetched_at": page.fetched_at,
+        "warc_file": warc.file if warc else None,
+        "warc_offset": warc.offset if warc else None,
+        "warc_length": warc.length if warc else None,
+        "warc_record_id": warc.record_id if warc else None,
+        "parent_url": page.parent_url,
+        "link_text": page.link_text,
+        "is_report": page.report.is_report if page.report is not None else None,
+        "error": page.error,
+    }
+
+
+def _report_row(page_id: int, page: FetchedPage, report) -> dict[str, Any]:
+    return {
+        "page_id": page_id,
+        "portal_id": page.portal_id,
+        "url": report.url or page.final_url or page.url,
+        "title": report.title,
+        "agency": report.agency,
+        "report_year": report.report_year,
+        "published_date": _parse_date(report.published_date),
+        "source": report.source,
+        "generation": report.generation,
+        "text": report.text or "",
+        "warnings": list(report.warnings),
+    }
+
+
+def _cell_rows(report_id: int, cells) -> list[dict[str, Any]]:
+    rows = {}
+    for c in cells:
+        # The extractor promises one cell per (table,row,col); keep the first if a page repeats a table.
+        rows.setdefault((c.table, c.row, c.col), {
+            "report_id": report_id,
+            "table": c.table,
+            "row": c.row,
+            "col": c.col,
+            "value": None if c.value is None else float(c.value),
+            "value_is_integer": None if c.value is None else isinstance(c.value, int),
+            "raw": c.raw,
+            "unit": c.unit,
+        })
+    return list(rows.values())
+
+
+def _jsonable(value: Any) -> Any:
+    """Scrapy stats hold datetimes and other objects; JSON columns need plain values."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return str(value)

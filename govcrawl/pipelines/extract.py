@@ -1,0 +1,71 @@
+"""Run the shared extractor on every fetched document page, in worker processes so that the CPU-bound
+parsing uses every core and never blocks the reactor that keeps downloads flowing."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from govcrawl.asyncutil import run_in_executor
+from govcrawl.extraction import extract_page
+from govcrawl.items import FetchedPage
+
+logger = logging.getLogger(__name__)
+
+
+class ExtractPipeline:
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        settings = crawler.settings
+        self.kind = settings.get("GOVCRAWL_EXTRACT_EXECUTOR")
+        if self.kind not in ("process", "thread"):
+            raise ValueError(f"GOVCRAWL_EXTRACT_EXECUTOR must be 'process' or 'thread', not {self.kind!r}")
+        self.workers = settings.getint("GOVCRAWL_EXTRACT_WORKERS") or os.cpu_count() or 1
+        self.executor: Executor | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _new_executor(self) -> Executor:
+        if self.kind == "thread":
+            return ThreadPoolExecutor(self.workers, thread_name_prefix="extract")
+        # forkserver: forking the crawler process itself would copy the reactor and its threads.
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"))
+
+    def open_spider(self) -> None:
+        self.executor = self._new_executor()
+
+    def close_spider(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+    async def process_item(self, item):
+        if not isinstance(item, FetchedPage) or item.kind != "document" or item.error is not None:
+            return item
+        headers = dict(item.headers)
+        url = item.final_url or item.url
+        try:
+            item.report, seconds = await run_in_executor(self.executor, extract_page, item.body, url, headers)
+        except BrokenProcessPool:
+            # A worker died (e.g. out of memory on a huge page): record this page, keep crawling the rest.
+            logger.error("Extraction worker died while extracting %s; restarting the pool", url)
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.executor = self._new_executor()
+            item.error = "extraction failed: the worker process died"
+        except Exception as exc:  # noqa: BLE001 - any extractor bug must cost one page, not the crawl
+            logger.error("Extraction failed for %s: %s: %s", url, type(exc).__name__, exc)
+            item.error = f"extraction failed: {type(exc).__name__}: {exc}"
+        else:
+            self.stats.inc_value("govcrawl/extract/pages")
+            self.stats.inc_value("govcrawl/extract/seconds", seconds)
+            if item.report.is_report:
+                self.stats.inc_value("govcrawl/extract/reports")
+        if item.error is not None:
+            self.stats.inc_value("govcrawl/extract/failed")
+        return item
