@@ -18,6 +18,10 @@ _REPORT_PHRASE = re.compile(r"(?:政府信息公开|政务公开)(?:工作)?(?:�
 _NOT_REPORT_TITLE = re.compile(r"(?:的函|通知|公告|通报|意见|要点|落实情况|指南|目录|解读|征求)$")
 
 
+_INFO_TEXT = '//text()[contains(., "日期") or contains(., "时间") or contains(., "来源")]'
+_BOXES = re.compile(r"relat|xglj|foot|bottom|copyright|link|list", re.I)
+
+
 class ExtractError(ValueError):
     """The input is not a page or text that can be read (empty, binary, undecodable)."""
 
@@ -85,20 +89,19 @@ def _from_html(raw: str, url: str | None) -> Report:
 
 def _info_lines(root, container) -> list[str]:
     """Short lines above the article (and at its top) that carry 发布日期/来源 — never the related-links box or footer."""
+    top = container.sourceline if container is not None and container.sourceline else None
     lines: list[str] = []
-    stop = container
-    for el in root.iter("div", "span", "p", "td", "li", "em", "font", "h6"):
-        if stop is not None and el is stop:
-            lines += [l for l in (t.strip() for t in el.itertext()) if chrome.is_info_line(l)][:3]
-            break
-        if len(el) > 8:
+    for node in root.xpath(_INFO_TEXT):
+        el = node.getparent()
+        if el is None or el.tag in ("script", "style", "title", "option"):
             continue
-        ident = f"{el.get('class', '')} {el.get('id', '')}".lower()
-        if re.search(r"relat|xglj|foot|bottom|copyright|link|list", ident):
+        if top is not None and (el.sourceline or 0) > top + 3:
+            continue  # below the article's first lines: related links, footer
+        if any(_BOXES.search(f"{a.get('class', '')} {a.get('id', '')}") for a in el.iterancestors()):
             continue
-        text = " ".join(t.strip() for t in el.itertext() if t.strip())
+        text = nfkc(" ".join(t.strip() for t in el.itertext() if t.strip()))
         if chrome.is_info_line(text):
-            lines.append(nfkc(text))
+            lines.append(text)
     return lines
 
 

@@ -13,6 +13,7 @@ _HEADER = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-:.]+)", re.I)
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030", "cp936": "gb18030",
               "big5": "big5hkscs", "ascii": "utf-8", "us-ascii": "utf-8"}
 _WEAK_HEADER = {"iso8859-1", "latin-1", "cp1252", "iso-8859-1", "windows-1252"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
@@ -90,7 +91,7 @@ def _finish(body: bytes, codec: str, warnings: list[str]) -> tuple[str, str, lis
         warnings.append(f"{bad} byte sequence(s) not valid {codec}: replaced with U+FFFD")
         if bad > max(16, len(text) // 20):
             raise DecodeError(f"not text: {bad} of {len(text)} characters undecodable as {codec}")
-    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\n\r\f")
+    controls = len(_CONTROL.findall(text, 0, 65536))
     if controls > max(16, min(len(text), 65536) // 50):
         raise DecodeError("binary content (control bytes), not a text page")
     return text.lstrip("\ufeff"), codec, warnings

@@ -55,6 +55,8 @@ def meta_tags(root: lxml_html.HtmlElement) -> dict[str, str]:
 def index_table(root: lxml_html.HtmlElement) -> dict[str, str]:
     """The 信息索引表 (索引号 / 发布机构 / 公开日期 / 名称) that 集约化 platforms put above an article."""
     found: dict[str, str] = {}
+    if not root.xpath('boolean(//text()[contains(., "索引号") or contains(., "发布机构") or contains(., "公开日期")])'):
+        return found
     for cell in root.iter("td", "th", "li", "span", "dt", "label", "p", "div"):
         if len(cell) > 6:
             continue
@@ -98,7 +100,8 @@ def title_agency(title: str | None) -> str | None:
     if not title:
         return None
     m = _ORGAN_BEFORE_YEAR.match(no_space(title))
-    return m.group(1) if m else None
+    organ = m.group(1).removesuffix("关于") if m else ""
+    return organ if len(organ) >= 2 and not organ.startswith("关于") else None
 
 
 def report_year(title: str | None, text: str, today: dt.date | None = None) -> int | None:

@@ -128,13 +128,14 @@ class TableReader:
         if self.table == "active" and all(c.col is None for c in row.labels):
             self.header_seq = [label_core(c.text) for c in row.labels if label_core(c.text) in T.ACTIVE_COL_INDEX]
 
-    def _put(self, table: str, row: str, col: str, raw: str, unit: str | None, *, money: bool = False) -> None:
+    def _put(self, table: str, row: str, col: str, raw: str, unit: str | None, *, money: bool = False,
+             stated_unit: str | None = None) -> None:
         key = (table, row, col)
         if key in self.cells:
             if self.cells[key].raw != raw:
                 self.warnings.append(f"duplicate cell {table}.{row}.{col}: kept {self.cells[key].raw!r}, ignored {raw!r}")
             return
-        self.cells[key] = Cell(table, row, col, parse_value(raw, money=money), raw, unit)
+        self.cells[key] = Cell(table, row, col, parse_value(raw, money=money, unit=stated_unit), raw, unit)
 
     def _header_keys(self, row: Row, index: dict[str, str]) -> list[tuple[str, str]] | None:
         """Key each value by the header words above its column; None when any filled value has no readable header."""
@@ -244,7 +245,7 @@ class TableReader:
                     unit = raw
                 continue
             money = key in T.LEGACY_MONEY or unit in ("万元", "元")
-            self._put("legacy", key, kind, raw, "万元" if money else unit, money=money)
+            self._put("legacy", key, kind, raw, "万元" if money else unit, money=money, stated_unit=unit)
 
     @staticmethod
     def _worth_keeping(label: str, row: Row) -> bool:

@@ -24,8 +24,9 @@ def is_blank(text: str) -> bool:
     return squash(text) in _BLANK
 
 
-def parse_value(raw: str, *, money: bool = False) -> int | float | None:
-    """The number in `raw`, or None for blank markers. With `money`, amounts in 元 become 万元."""
+def parse_value(raw: str, *, money: bool = False, unit: str | None = None) -> int | float | None:
+    """The number in `raw`, or None for blank markers. With `money`, amounts in 元 (in the cell, or the
+    row's `unit` column) become 万元."""
     s = squash(raw)
     m = _NUMBER.match(s)
     if m is None:
@@ -34,7 +35,7 @@ def parse_value(raw: str, *, money: bool = False) -> int | float | None:
             return None
     digits = m.group("num").replace(",", "").lstrip("+")
     number: int | float = float(digits) if "." in digits else int(digits)
-    if money and m.group("unit") == "元":
+    if money and (m.group("unit") or unit) == "元":
         number = round(number / 10000, 6)
     if isinstance(number, float) and number.is_integer() and "." not in digits:
         number = int(number)
