@@ -18,6 +18,8 @@ _REPORT_PHRASE = re.compile(r"(?:政府信息公开|政务公开)(?:工作)?(?:�
 _NOT_REPORT_TITLE = re.compile(r"(?:的函|通知|公告|通报|意见|要点|落实情况|指南|目录|解读|征求)$")
 
 
+# Epoint WebBuilder, CMS list shells and other single-page portals that fetch the article by XHR.
+_SCRIPT_LOADED = re.compile(r"getGovInfoDetail|/html/info/detail|new\s+CMS\(|\$\.ajax\(|axios\.|fetch\(|XMLHttpRequest")
 _INFO_TEXT = '//text()[contains(., "日期") or contains(., "时间") or contains(., "来源")]'
 _BOXES = re.compile(r"relat|xglj|foot|bottom|copyright|link|list", re.I)
 
@@ -75,6 +77,8 @@ def _from_html(raw: str, url: str | None) -> Report:
     report.source = metas.get("contentsource") or metadata.source("\n".join(info)) or index.get("source")
     text = nfkc(content.body_text(root, container))
     report.text = chrome.clean_lines(text, report.title)
+    if len(report.text) < 50 and _SCRIPT_LOADED.search(raw):
+        report.warnings.append("page is a script shell: the article is loaded by JavaScript and is not in this page")
     if content.is_attachment_shell(report.text, report.attachments):
         report.warnings.append(f"attachment-only page: the report is in {len(report.attachments)} attachment(s)")
         report.text = ""

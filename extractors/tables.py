@@ -14,6 +14,7 @@ from .values import UNIT_WORDS, is_blank, parse_value
 _BLOCK = re.compile(r"^第二十条第\(?[一二三四五六七八九十]+\)?项")
 _YEAR_COLUMN = re.compile(r"^(?:19|20)\d{2}年度?$")
 _MAX_UNMAPPED_LABEL = 40
+_STATISTICAL_TABLE = 6  # figures in a table the reader found no key for: worth a warning
 
 
 def detect_generation(blocks: Sequence[Sequence[Row]], text: str, report_year: int | None) -> str | None:
@@ -55,10 +56,15 @@ class TableReader:
     # ------------------------------------------------------------ driving
 
     def read(self, blocks: Iterable[Sequence[Row]]) -> list[Cell]:
-        for rows in blocks:
+        for number, rows in enumerate(blocks, 1):
             self.header_cols = {}
+            before = len(self.cells)
             for row in rows:
                 self._row(row)
+            figures = sum(1 for row in rows for v in row.values if parse_value(v.text) is not None)
+            if len(self.cells) == before and figures >= _STATISTICAL_TABLE:
+                first = next((c.text for row in rows for c in row.labels), "")
+                self.warnings.append(f"table {number} not recognised ({figures} figures, first label {first[:30]!r})")
         return list(self.cells.values())
 
     def _row(self, row: Row) -> None:

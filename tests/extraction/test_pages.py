@@ -107,3 +107,14 @@ def test_the_column_list_page_is_not_a_report(extract_page):
     report = extract_page("008_list")
     assert not report.is_report
     assert report.cells == []
+
+
+def test_script_shell_page_says_the_article_is_not_there():
+    from extractors import extract
+
+    shell = """<html><head><meta charset="utf-8"><title>某市某局2021年政府信息公开工作年度报告</title></head><body>
+<div id="app"></div><script>$.ajax({url: "/EpointWebBuilder/rest/getGovInfoDetail", data: {infoid: "8f2c"},
+success: function (d) { $("#app").html(d.content); }});</script></body></html>""".encode()
+    report = extract(shell)
+    assert not report.is_report and report.text == ""
+    assert any("loaded by JavaScript" in w for w in report.warnings)

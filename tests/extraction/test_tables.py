@@ -156,3 +156,10 @@ def test_text_table_with_page_footers_inside_and_one_char_per_line_labels():
     apps = cells(report, "applications")
     assert apps[("new", "natural_person")].value == 3 and apps[("new", "total")].value == 3
     assert apps[("carried_over", "total")].value == 6
+
+
+def test_an_unknown_statistics_table_is_reported_not_guessed():
+    body = "<table>" + "".join(f"<tr><td>某项自定义指标{i}</td><td>{i}</td><td>{i * 2}</td></tr>" for i in range(1, 6)) + "</table>"
+    report = extract(page(body))
+    assert report.cells == []
+    assert any(w.startswith("table 1 not recognised") for w in report.warnings)
