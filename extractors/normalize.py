@@ -11,6 +11,8 @@ _ORDINAL = re.compile(
 )
 _PAREN = re.compile(r"\([^()]*\)")
 _OPEN_PAREN_TAIL = re.compile(r"\([^()]*$")
+# Reports write the same label with `、`, `，` or nothing between its clauses.
+_PUNCTUATION = re.compile(r"[:;,.、。!?·…\s]")
 _QUOTES = str.maketrans("", "", "\"'“”‘’「」《》<>")
 
 
@@ -44,7 +46,7 @@ def label_core(label: str) -> str:
             break
         core = stripped
     core = _OPEN_PAREN_TAIL.sub("", core)
-    return core.strip(":;,.、 ")
+    return _PUNCTUATION.sub("", core)
 
 
 def ordinal_kind(label: str) -> str | None:

@@ -37,6 +37,17 @@ def detect_generation(blocks: Sequence[Sequence[Row]], text: str, report_year: i
     return "pre2019" if report_year <= 2018 else "2019" if report_year <= 2020 else "2021"
 
 
+def lookup(index: dict[str, str], core: str | None) -> str | None:
+    """Exact label first; then a known label of four or more characters inside this one (or the reverse),
+    when only one key fits — `结转下年度继续办理的申请` is still `carried_forward`."""
+    if not core:
+        return None
+    if core in index:
+        return index[core]
+    keys = {key for label, key in index.items() if len(label) >= 4 and (label in core or (len(core) >= 4 and core in label))}
+    return keys.pop() if len(keys) == 1 else None
+
+
 class TableReader:
     """Walks logical rows in document order, keeping the context real tables rely on:
     which table we are in, its header columns, the legacy section and the application sub-row group."""
@@ -160,7 +171,7 @@ class TableReader:
     # ------------------------------------------------------------ tables
 
     def _active(self, label: str | None, row: Row) -> None:
-        key = T.ACTIVE_ROW_INDEX.get(label or "")
+        key = lookup(T.ACTIVE_ROW_INDEX, label)
         if key is None:
             return
         allowed = {c for layout in T.ACTIVE_LAYOUT.values() for c in layout.get(key, ())}
@@ -174,7 +185,7 @@ class TableReader:
             self._put("active", key, col, raw, T.ACTIVE_UNITS[col], money=col in T.MONEY_COLS)
 
     def _applications(self, label: str | None, row: Row) -> None:
-        key = T.APPLICATION_ROW_INDEX.get(label or "")
+        key = lookup(T.APPLICATION_ROW_INDEX, label)
         if label == T.OTHER_OTHER_LABEL:
             key = "other.other" if self.group == "other" else "other"
         if key == "other" and self.layout_generation == "2021":

@@ -163,3 +163,13 @@ def test_an_unknown_statistics_table_is_reported_not_guessed():
     report = extract(page(body))
     assert report.cells == []
     assert any(w.startswith("table 1 not recognised") for w in report.warnings)
+
+
+def test_label_variants_real_reports_use():
+    rows = [("一、本年新收政府信息公开申请数量（件）", 2), ("二、上年结转", 1), ("（一）予以公开", 1), ("（七）总计", 1),
+            ("四、结转下一年度继续办理的申请", 2)]
+    body = "<table><tr><td>（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td></tr>" + "".join(
+        f"<tr><td>{label}</td>" + f"<td>{n}</td>" * 7 + "</tr>" for label, n in rows) + "</table>"
+    apps = cells(extract(page(body)), "applications")
+    assert {row for row, _ in apps} == {"new", "carried_over", "granted", "total", "carried_forward"}
+    assert apps[("carried_forward", "total")].value == 2
