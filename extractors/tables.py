@@ -48,6 +48,17 @@ def lookup(index: dict[str, str], core: str | None) -> str | None:
     return keys.pop() if len(keys) == 1 else None
 
 
+def _last_word(index: dict[str, str]):
+    return lambda stack: next((index[w] for w in reversed(stack) if w in index), None)
+
+
+def _appeal_key(stack: list[str]) -> tuple[str, str] | None:
+    """行政复议/结果维持 → (review, upheld); 行政诉讼/复议后起诉/总计 → (litigation_after_review, total)."""
+    rows = [T.APPEAL_ROW_INDEX[w] for w in stack if w in T.APPEAL_ROW_INDEX]
+    cols = [T.APPEAL_COL_INDEX[w] for w in stack if w in T.APPEAL_COL_INDEX]
+    return (rows[-1], cols[-1]) if rows and cols else None
+
+
 class TableReader:
     """Walks logical rows in document order, keeping the context real tables rely on:
     which table we are in, its header columns, the legacy section and the application sub-row group."""
@@ -154,12 +165,12 @@ class TableReader:
             return
         self.cells[key] = Cell(table, row, col, parse_value(raw, money=money, unit=stated_unit), raw, unit)
 
-    def _header_keys(self, row: Row, index: dict[str, str]) -> list[tuple[str, str]] | None:
-        """Key each value by the header words above its column; None when any filled value has no readable header."""
+    def _header_keys(self, row: Row, key_of) -> list[tuple] | None:
+        """Key each value by the header words stacked above its column (`key_of(stack)`); None when a filled
+        value has no readable header or two values claim one key, so the caller falls back to the official order."""
         keyed, seen = [], set()
         for value in row.values:
-            stack = self.header_cols.get(value.col, []) if value.col is not None else []
-            key = next((index[w] for w in reversed(stack) if w in index), None)
+            key = key_of(self.header_cols.get(value.col, []) if value.col is not None else [])
             if key is None or key in seen:
                 if is_blank(value.text):
                     continue
@@ -176,7 +187,7 @@ class TableReader:
             return
         allowed = {c for layout in T.ACTIVE_LAYOUT.values() for c in layout.get(key, ())}
         layout = T.ACTIVE_LAYOUT[self.layout_generation].get(key) or T.ACTIVE_LAYOUT["2019"].get(key, ())
-        keyed = self._header_keys(row, T.ACTIVE_COL_INDEX)
+        keyed = self._header_keys(row, _last_word(T.ACTIVE_COL_INDEX))
         if keyed is None and self.header_seq and all(h in T.ACTIVE_COL_INDEX for h in self.header_seq):
             keyed = [(T.ACTIVE_COL_INDEX[h], v.text) for h, v in zip(self.header_seq, row.values)]
         if keyed is None or any(col not in allowed for col, _ in keyed):
@@ -196,7 +207,7 @@ class TableReader:
             return
         if key in ("new", "carried_over", "total", "carried_forward", "granted", "partial"):
             self.group = None
-        keyed = self._header_keys(row, T.APPLICANT_COL_INDEX)
+        keyed = self._header_keys(row, _last_word(T.APPLICANT_COL_INDEX))
         if keyed is None:
             keyed = list(zip(T.APPLICANT_ORDER, (v.text for v in row.values)))
         for col, raw in keyed:
@@ -208,7 +219,7 @@ class TableReader:
             for col, value in zip(T.APPEAL_COLS, row.values):
                 self._put("appeals", row_key, col, value.text, "件")
             return
-        keyed = self._appeal_header_keys(row)
+        keyed = self._header_keys(row, _appeal_key)
         if keyed is None:
             values = [v.text for v in row.values]
             while values and is_blank(values[0]) and len(values) > len(T.APPEAL_ORDER):
@@ -216,23 +227,6 @@ class TableReader:
             keyed = list(zip(T.APPEAL_ORDER, values))
         for (r, c), raw in keyed:
             self._put("appeals", r, c, raw, "件")
-
-    def _appeal_header_keys(self, row: Row) -> list[tuple[tuple[str, str], str]] | None:
-        keyed, seen = [], set()
-        for value in row.values:
-            stack = self.header_cols.get(value.col, []) if value.col is not None else []
-            rows = [T.APPEAL_ROW_INDEX[w] for w in stack if w in T.APPEAL_ROW_INDEX]
-            cols = [T.APPEAL_COL_INDEX[w] for w in stack if w in T.APPEAL_COL_INDEX]
-            if "行政诉讼" in stack and not set(rows) - {"review"}:
-                rows = []
-            key = (rows[-1], cols[-1]) if rows and cols else None
-            if key is None or key in seen:
-                if is_blank(value.text):
-                    continue
-                return None
-            seen.add(key)
-            keyed.append((key, value.text))
-        return keyed or None
 
     # ------------------------------------------------------------ legacy
 
