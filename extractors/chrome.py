@@ -19,7 +19,7 @@ _CHROME_LINE = re.compile(
     r".*_\d+(?:\s+\S{2,12}){0,4}"
     r")$"
 )
-_INFO_LINE = re.compile(r"(?:发布日期|发布时间|公开日期|日期|来源|信息来源|作者|文章来源)[:：]")
+_INFO_LINE = re.compile(r"(?:发布日期|发布时间|发表时间|公开日期|日期|时间|来源|信息来源|作者|文章来源)[:：]")
 
 
 def is_chrome(line: str) -> bool:

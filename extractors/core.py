@@ -21,7 +21,7 @@ _NOT_REPORT_TITLE = re.compile(r"(?:的函|通知|公告|通报|意见|要点|�
 # Epoint WebBuilder, CMS list shells and other single-page portals that fetch the article by XHR.
 _SCRIPT_LOADED = re.compile(r"getGovInfoDetail|/html/info/detail|new\s+CMS\(|\$\.ajax\(|axios\.|fetch\(|XMLHttpRequest")
 _INFO_TEXT = '//text()[contains(., "日期") or contains(., "时间") or contains(., "来源")]'
-_BOXES = re.compile(r"relat|xglj|foot|bottom|copyright|link|list", re.I)
+_BOXES = re.compile(r"relat|xglj|xgwz|xgxx|foot|bottom|copyright|link|list", re.I)
 
 
 class ExtractError(ValueError):
@@ -72,9 +72,9 @@ def _from_html(raw: str, url: str | None) -> Report:
     report.title = metadata.title_from_page(root, metas, index)
     report.attachments = content.attachments(root, url)
     info = _info_lines(root, container)
-    report.published_date = (metadata.iso_date(metas.get("pubdate")) or metadata.iso_date(index.get("date"))
-                             or metadata.published_date(*info))
-    report.source = metas.get("contentsource") or metadata.source("\n".join(info)) or index.get("source")
+    report.published_date = (metadata.iso_date(_first(metas, "pubdate", "publishdate", "firstpublishedtime"))
+                             or metadata.iso_date(index.get("date")) or metadata.published_date(*info))
+    report.source = _first(metas, "contentsource", "source") or metadata.source("\n".join(info)) or index.get("source")
     text = nfkc(content.body_text(root, container))
     report.text = chrome.clean_lines(text, report.title)
     if len(report.text) < 50 and _SCRIPT_LOADED.search(raw):
@@ -92,21 +92,25 @@ def _from_html(raw: str, url: str | None) -> Report:
 
 
 def _info_lines(root, container) -> list[str]:
-    """Short lines above the article (and at its top) that carry 发布日期/来源 — never the related-links box or footer."""
+    """Short lines that carry 发布日期/来源 above the article or at its top; below it only when nothing is
+    said above, and never inside the related-links box or the footer."""
     top = container.sourceline if container is not None and container.sourceline else None
-    lines: list[str] = []
+    above: list[str] = []
+    below: list[str] = []
     for node in root.xpath(_INFO_TEXT):
         el = node.getparent()
         if el is None or el.tag in ("script", "style", "title", "option"):
             continue
-        if top is not None and (el.sourceline or 0) > top + 3:
-            continue  # below the article's first lines: related links, footer
-        if any(_BOXES.search(f"{a.get('class', '')} {a.get('id', '')}") for a in el.iterancestors()):
+        if any(_BOXES.search(f"{a.get('class', '')} {a.get('id', '')}") for a in (el, *el.iterancestors())):
             continue
         text = nfkc(" ".join(t.strip() for t in el.itertext() if t.strip()))
         if chrome.is_info_line(text):
-            lines.append(text)
-    return lines
+            (below if top is not None and (el.sourceline or 0) > top + 3 else above).append(text)
+    return above or below[:1]
+
+
+def _first(metas: dict[str, str], *names: str) -> str | None:
+    return next((metas[n] for n in names if metas.get(n)), None)
 
 
 def _finish(report: Report, blocks) -> None:

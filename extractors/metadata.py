@@ -11,11 +11,14 @@ from lxml import html as lxml_html
 from .normalize import no_space, squash
 
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_PUBLISHED = re.compile(r"(?:发布日期|发布时间|公开日期|发文日期|发布于|日期)\s*[:：]?\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
+_DATE_TEXT = r"\s*[:：]?\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})"
+_PUBLISHED = re.compile(r"(?:发布日期|发布时间|公开日期|发文日期|发表时间|发布于)" + _DATE_TEXT)
+# A bare 日期/时间 is the publication date only when nothing better is said, and never 成文日期 or 填报日期.
+_BARE_DATE = re.compile(r"(?<!成文)(?<!生成)(?<!印发)(?<!填报)(?<!更新)(?:日期|时间)" + _DATE_TEXT)
 _SOURCE = re.compile(r"(?:信息来源|文章来源|来源)\s*[:：]\s*([^\s|:：]{2,40})")
 _FILLER = re.compile(r"填报单位\s*(?:\(盖章\))?\s*[:：]\s*([^\s|]{2,40})")
 _TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|-|—|–|~|，?\s*截止(?:到)?)\s*(?:(?:19|20)\d{2}\s*年\s*)?12\s*月\s*31\s*日")
+_PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*(?:1\s*日)?\s*(?:起)?\s*(?:至|到|-|—|–|~|，?\s*截止(?:到)?)\s*(?:(?:19|20)\d{2}\s*年\s*)?12\s*月\s*(?:31\s*日)?")
 _REPORT_YEAR_PHRASE = re.compile(r"((?:19|20)\d{2})\s*年度?\s*(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)")
 _TABLE_YEAR = re.compile(r"[(（]\s*((?:19|20)\d{2})\s*年度?\s*[)）]")
 _ANY_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -76,13 +79,12 @@ def index_table(root: lxml_html.HtmlElement) -> dict[str, str]:
 
 
 def published_date(*candidates: str | None) -> str | None:
-    for text in candidates:
-        if not text:
-            continue
-        m = _PUBLISHED.search(text)
-        date = iso_date(m.group(1)) if m else None
-        if date:
-            return date
+    for pattern in (_PUBLISHED, _BARE_DATE):
+        for text in candidates:
+            m = pattern.search(text or "")
+            date = iso_date(m.group(1)) if m else None
+            if date:
+                return date
     return None
 
 
@@ -135,24 +137,35 @@ def title_from_text(text: str) -> str | None:
 
 
 def title_from_page(root: lxml_html.HtmlElement, metas: dict[str, str], index: dict[str, str]) -> str | None:
+    """Meta tag or 信息索引表 first; then the page's own heading: h1 or a *title* element outside navigation,
+    preferring one that the <title> repeats and that names a year (sidebars say `政府信息公开年度报告`)."""
     for candidate in (metas.get("articletitle"), index.get("title")):
         if candidate:
             return candidate
-    headings = []
-    for el in root.iter("h1", "h2", "h3", "div", "td", "span", "p"):
+    page_title_el = root.find(".//title")
+    page_title = squash(page_title_el.text_content()) if page_title_el is not None else ""
+    best, best_score = None, None
+    for el in root.iter("h1", "h2", "h3", "div", "td", "span", "p", "strong"):
         ident = f"{el.get('class', '')} {el.get('id', '')}".lower()
-        if el.tag in ("h1", "h2", "h3") or "title" in ident or "bt" == ident.strip():
-            if len(el) > 4:
-                continue
-            text = squash(el.text_content())
-            if 6 <= len(text) <= 80 and "报告" in text:
-                headings.append(text)
-    if headings:
-        return headings[0]
-    page_title = root.find(".//title")
-    if page_title is not None:
-        parts = [p.strip() for p in re.split(r"[-_|—]+", squash(page_title.text_content())) if p.strip()]
-        reports = [p for p in parts if "报告" in p]
-        if reports:
-            return reports[0]
-    return None
+        if not (el.tag in ("h1", "h2", "h3") or "title" in ident or ident.strip() == "bt") or len(el) > 4:
+            continue
+        text = squash(el.text_content())
+        if not (6 <= len(text) <= 80 and "报告" in text) or _in_navigation(el):
+            continue
+        score = (text in page_title, _TITLE_YEAR.search(text) is not None, el.tag == "h1")
+        if best_score is None or score > best_score:
+            best, best_score = text, score
+    if best:
+        return best
+    parts = [p.strip() for p in re.split(r"[-_|—]+", page_title) if p.strip()]
+    return next((p for p in parts if "报告" in p), None)
+
+
+_NAVIGATION = re.compile(r"nav|menu|left|side|crumb|lanmu|column|list|relat|xgwz|xglj|foot")
+
+
+def _in_navigation(el: lxml_html.HtmlElement) -> bool:
+    for node in (el, *el.iterancestors()):
+        if _NAVIGATION.search(f"{node.get('class', '')} {node.get('id', '')}".lower()):
+            return True
+    return False

@@ -12,9 +12,9 @@ from functools import lru_cache
 
 from lxml import html as lxml_html
 
-from .normalize import label_core, no_space, squash
+from .normalize import label_core, nfkc, no_space, squash
 from .templates import KNOWN_LABELS
-from .values import is_value_text
+from .values import is_blank, is_value_text
 
 _PAGE_FOOTER = re.compile(r"^\s*[-—–－]+\s*\d{1,3}\s*[-—–－]+\s*$")
 _PIPE_PADDING = re.compile(r"^\s*\|{2,}\s*$")
@@ -25,6 +25,7 @@ _MAX_SPAN = 100  # Word exports use rowspan=22 at most; a larger span is broken 
 class Cell:
     text: str
     col: int | None = None  # grid column for HTML tables; text tables have none
+    span: int = 1  # columns the cell covers
 
 
 @dataclass(slots=True)
@@ -59,8 +60,11 @@ def _pipe_tokens(lines: list[str]) -> list[str]:
 
 
 def _line_tokens(lines: list[str]) -> list[str]:
-    """One cell per line; a label broken over lines (`本年新` / `制作数量`) is joined back."""
-    lines = [line.strip() for line in lines if line.strip()]
+    """One cell per line; a label broken over lines (`本年新` / `制作数量`) is joined back.
+
+    A line laid out like a table row (pdftotext -layout: `一、本年新收…数量    1   2   3`) gives its label and
+    each figure as cells of their own."""
+    lines = [cell for line in lines if line.strip() for cell in _layout_cells(line.strip())]
     tokens, i = [], 0
     while i < len(lines):
         end = _label_run_end(lines, i)
@@ -69,8 +73,22 @@ def _line_tokens(lines: list[str]) -> list[str]:
     return tokens
 
 
+def _layout_cells(line: str) -> list[str]:
+    cells = []
+    for part in re.split(r"\s{2,}|\t", line):
+        words = part.split()
+        if len(words) > 1 and all((is_value_text(w) and not is_blank(w)) or _is_known(w) for w in words):
+            cells += words  # `1 2 3` or `结果维持 结果纠正 …`: one cell per word
+        else:
+            cells.append(part)
+    return cells
+
+
 def _label_run_end(lines: list[str], start: int) -> int:
-    if is_value_text(lines[start]) or _is_known(lines[start]):
+    """Where a label that starts at `start` ends: a broken known label, or a note still inside its bracket."""
+    if is_value_text(lines[start]):
+        return start
+    if _is_known(lines[start]) and _balanced(lines[start]):
         return start
     best, joined = start, lines[start]
     for j in range(start + 1, min(start + 30, len(lines))):
@@ -78,11 +96,16 @@ def _label_run_end(lines: list[str], start: int) -> int:
             break
         joined += lines[j]
         core = label_core(joined)
-        if core in KNOWN_LABELS:
+        if core in KNOWN_LABELS and _balanced(joined):
             best = j
-        elif core and core not in _known_prefixes():
+        elif core and core not in _known_prefixes() and _balanced(joined):
             break
     return best
+
+
+def _balanced(text: str) -> bool:
+    text = nfkc(text)
+    return text.count("(") <= text.count(")")
 
 
 def _is_known(text: str) -> bool:
@@ -129,7 +152,7 @@ def table_rows(table: lxml_html.HtmlElement) -> list[Row]:
     covers, so each row knows its group; a cell spanning columns is read once.
     """
     occupied: dict[tuple[int, int], tuple[int, str]] = {}  # (row, col) -> (origin row, text)
-    origins: dict[tuple[int, int], bool] = {}
+    origins: dict[tuple[int, int], int] = {}  # (row, col) of each cell's top-left -> its colspan
     trs = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
     for r, tr in enumerate(trs):
         c = 0
@@ -141,7 +164,7 @@ def table_rows(table: lxml_html.HtmlElement) -> list[Row]:
             for dr in range(rowspan):
                 for dc in range(colspan):
                     occupied[(r + dr, c + dc)] = (r, text)
-            origins[(r, c)] = True
+            origins[(r, c)] = colspan
             c += colspan
     rows = []
     for r in range(len(trs)):
@@ -149,15 +172,15 @@ def table_rows(table: lxml_html.HtmlElement) -> list[Row]:
         cells: list[tuple[Cell, bool]] = []
         for col in cols:
             origin_row, text = occupied[(r, col)]
-            is_origin = origins.get((origin_row, col), False)
-            if not is_origin:
+            span = origins.get((origin_row, col))
+            if span is None:
                 continue  # covered by a colspan
             value = is_value_text(text)
             if origin_row != r and value:
                 continue  # a value spanning rows belongs to its first row
             if cells and not value and not cells[-1][1] and no_space(cells[-1][0].text) == no_space(text):
                 continue
-            cells.append((Cell(text, col), value))
+            cells.append((Cell(text, col, span), value))
         rows.append(_split(cells))
     return rows
 

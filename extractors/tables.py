@@ -38,18 +38,32 @@ def detect_generation(blocks: Sequence[Sequence[Row]], text: str, report_year: i
 
 
 def lookup(index: dict[str, str], core: str | None) -> str | None:
-    """Exact label first; then a known label of four or more characters inside this one (or the reverse),
-    when only one key fits — `结转下年度继续办理的申请` is still `carried_forward`."""
+    """Exact label first; then the longest known label of four or more characters inside this one (or the
+    reverse), when only one key fits — `结转下年度继续办理的申请` is still `carried_forward`."""
     if not core:
         return None
     if core in index:
         return index[core]
-    keys = {key for label, key in index.items() if len(label) >= 4 and (label in core or (len(core) >= 4 and core in label))}
+    fits = [(len(label), key) for label, key in index.items() if len(label) >= 4 and (label in core or (len(core) >= 4 and core in label))]
+    if not fits:
+        return None
+    longest = max(fits)[0]
+    keys = {key for n, key in fits if n == longest}  # `其他处理1.申请人无正当理由…` is the sub-row, not its group
     return keys.pop() if len(keys) == 1 else None
 
 
-def _last_word(index: dict[str, str]):
-    return lambda stack: next((index[w] for w in reversed(stack) if w in index), None)
+_SKIP = "skip"  # a column the dictionary has no key for, e.g. the 法人小计 some reports add
+
+
+def _last_word(index: dict[str, str], skip: frozenset[str] = frozenset()):
+    def key_of(stack: list[str]):
+        for word in reversed(stack):
+            if word in skip:
+                return _SKIP
+            if word in index:
+                return index[word]
+        return None
+    return key_of
 
 
 def _appeal_key(stack: list[str]) -> tuple[str, str] | None:
@@ -152,14 +166,15 @@ class TableReader:
     def _record_header(self, row: Row) -> None:
         for cell in row.labels:
             if cell.col is not None:
-                self.header_cols.setdefault(cell.col, []).append(label_core(cell.text))
+                for col in range(cell.col, cell.col + cell.span):
+                    self.header_cols.setdefault(col, []).append(label_core(cell.text))
         if self.table == "active" and all(c.col is None for c in row.labels):
             self.header_seq = [label_core(c.text) for c in row.labels if label_core(c.text) in T.ACTIVE_COL_INDEX]
 
     def _put(self, table: str, row: str, col: str, raw: str, unit: str | None, *, money: bool = False,
              stated_unit: str | None = None) -> None:
         key = (table, row, col)
-        if key in self.cells:
+        if key in self.cells and not (is_blank(self.cells[key].raw) and not is_blank(raw)):
             if self.cells[key].raw != raw:
                 self.warnings.append(f"duplicate cell {table}.{row}.{col}: kept {self.cells[key].raw!r}, ignored {raw!r}")
             return
@@ -171,6 +186,8 @@ class TableReader:
         keyed, seen = [], set()
         for value in row.values:
             key = key_of(self.header_cols.get(value.col, []) if value.col is not None else [])
+            if key is _SKIP:
+                continue
             if key is None or key in seen:
                 if is_blank(value.text):
                     continue
@@ -205,11 +222,18 @@ class TableReader:
             if label:
                 self.warnings.append(f"applications row not recognised: {label}")
             return
+        heading = T.APPLICATION_GROUP_INDEX.get(label or "")
+        if heading and all(is_blank(v.text) for v in row.values) and (heading != "other" or self.layout_generation == "2021"):
+            self.group = heading  # a group heading on a row of its own, its cells left empty
+            return
         if key in ("new", "carried_over", "total", "carried_forward", "granted", "partial"):
             self.group = None
-        keyed = self._header_keys(row, _last_word(T.APPLICANT_COL_INDEX))
+        keyed = self._header_keys(row, _last_word(T.APPLICANT_COL_INDEX, T.APPLICANT_SUBTOTAL_WORDS))
         if keyed is None:
-            keyed = list(zip(T.APPLICANT_ORDER, (v.text for v in row.values)))
+            values = [v.text for v in row.values]
+            if len(values) >= 8 and not is_blank(values[7]):
+                del values[6]  # an 8th figure is the 法人小计 column before 总计
+            keyed = list(zip(T.APPLICANT_ORDER, values))
         for col, raw in keyed:
             self._put("applications", key, col, raw, "件")
 

@@ -79,6 +79,7 @@ APPLICANT_COLS: dict[str, tuple[str, ...]] = {
     "total": ("总计",),
 }
 APPLICANT_ORDER = tuple(APPLICANT_COLS)
+APPLICANT_SUBTOTAL_WORDS = frozenset({"小计", "法人小计", "法人或其他组织小计", "合计"})
 APPLICATION_HEADER_WORDS = {"申请人情况", "法人或其他组织", *(a for v in APPLICANT_COLS.values() for a in v)}
 
 # Rows that head a group of numbered sub-rows: the group decides what an ambiguous sub-row means.
