@@ -39,6 +39,7 @@ def extract(body: bytes, *, url: str | None = None, headers: dict[str, str] | No
     else:
         report = _from_text(text, url)
     report.warnings[:0] = warnings
+    report.encoding = used
     return report
 
 
@@ -50,10 +51,10 @@ def _looks_like_html(text: str, headers: dict[str, str] | None) -> bool:
 def _from_text(raw: str, url: str | None) -> Report:
     text = nfkc(raw)
     title = metadata.title_from_text(text)
-    head = "\n".join(text.splitlines()[:15])
+    info = [line for line in text.splitlines()[:15] if chrome.is_info_line(line)]
     report = Report(url=url, title=title)
-    report.published_date = metadata.published_date(*(line for line in head.splitlines() if chrome.is_info_line(line)))
-    report.source = metadata.source("\n".join(line for line in head.splitlines() if chrome.is_info_line(line)))
+    report.published_date = metadata.published_date(*info)
+    report.source = metadata.source("\n".join(info))
     report.text = chrome.clean_lines(text, title)
     blocks = [text_rows(report.text)]
     _finish(report, blocks)

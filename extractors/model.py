@@ -51,10 +51,14 @@ class Report:
     cells: list[Cell] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # How the bytes were decoded: for the crawler's page record, not part of the report's JSON.
+    encoding: str | None = None
 
     def to_dict(self, path: str | None = None) -> dict:
         """The JSON object of extract-output.md (`path` first, then the report's fields)."""
-        return {"path": path, **asdict(self)}
+        record = asdict(self)
+        del record["encoding"]
+        return {"path": path, **record}
 
     def cell(self, table: str, row: str, col: str) -> Cell | None:
         for c in self.cells:
