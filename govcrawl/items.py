@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from extractors.model import Report
-
-PAGE_KINDS = ("list", "document", "attachment")
-
 
 @dataclass(frozen=True, slots=True)
 class WarcLocation:
@@ -25,7 +23,7 @@ class WarcLocation:
 @dataclass(slots=True)
 class FetchedPage:
     portal_id: str | None
-    kind: str
+    kind: str  # list | document | attachment
     url: str
     final_url: str | None = None
     status: int | None = None
@@ -40,15 +38,20 @@ class FetchedPage:
     error: str | None = None
     # Filled by the extraction pipeline for document pages.
     report: Report | None = None
+    # Filled by seal(): what storage needs once the body itself is no longer kept.
+    content_hash: str | None = None
+    content_length: int | None = None
+
+    def seal(self) -> None:
+        """Fix the content hash and length, and drop the body unless it is an attachment's (stored raw):
+        a batch waiting to be written then holds rows, not pages."""
+        if self.content_hash is None:
+            self.content_hash = "" if self.status is None else hashlib.sha256(self.body).hexdigest()
+            self.content_length = None if self.status is None else len(self.body)
+        if self.kind != "attachment":
+            self.body = b""
 
     def __repr__(self) -> str:
         # Scrapy logs every item; the body would flood the log.
         state = f"error={self.error!r}" if self.error else f"status={self.status} bytes={len(self.body)}"
         return f"<FetchedPage {self.kind} {self.url} {state}>"
-
-    def header(self, name: str) -> str | None:
-        lowered = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                return value
-        return None

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from cssselect import GenericTranslator, SelectorError
+
 PORTAL_ID = re.compile(r"^(?P<division>\d{6})-(?P<organ>[a-z0-9]+(?:-[a-z0-9]+)*)$")
 HOSTNAME = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d+)?$")
 SELECTOR_KEYS = frozenset({"list_area", "report_links", "next_page"})
@@ -124,6 +126,11 @@ def parse_entry(data: dict[str, Any], *, source: str, platforms) -> PortalEntry:
     if set(selectors) - SELECTOR_KEYS:
         raise fail("selectors", f"unknown selector {sorted(set(selectors) - SELECTOR_KEYS)[0]!r} "
                                 f"(allowed: {', '.join(sorted(SELECTOR_KEYS))})")
+    for key, css in selectors.items():
+        try:
+            GenericTranslator().css_to_xpath(css)
+        except SelectorError as exc:
+            raise fail("selectors", f"{key} = {css!r} is not a valid CSS selector ({exc})") from exc
     robots_exception = None
     if "robots" in data:
         robots = data["robots"]

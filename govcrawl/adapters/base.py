@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from govcrawl.registry import PortalEntry
 
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx")
+# Cheap test on the raw bytes (ASCII, so it works whatever the page's charset): most report pages link no
+# attachment, and parsing a 100 KB page just to find that out costs more than the rest of the spider.
+ATTACHMENT_HINT = re.compile(rb"\.(?:pdf|docx?|wps|xlsx?)\b", re.IGNORECASE)
 NEXT_PAGE_TEXTS = ("下一页", "下页", "尾页", "末页")
 INDEX_PAGE = re.compile(r"/index_\d+\.s?html?$")
 SKIPPED_SCHEMES = ("javascript:", "mailto:", "tel:", "#")
@@ -55,9 +58,12 @@ class PlatformAdapter:
         return [link for link in self.links(response, self._list_area()) if self.is_report_link(link)]
 
     def attachment_links(self, response: TextResponse) -> list[Link]:
-        return [link for link in self.links(response, "a[href]") if is_attachment_url(link.url)]
+        if not ATTACHMENT_HINT.search(response.body):
+            return []
+        links = self.links(response, "a[href]", href_filter=lambda href: ATTACHMENT_HINT.search(href.encode()))
+        return [link for link in links if is_attachment_url(link.url)]
 
-    def links(self, response: TextResponse, css: str) -> list[Link]:
+    def links(self, response: TextResponse, css: str, href_filter=None) -> list[Link]:
         """Absolute, de-duplicated links on allowed hosts, in page order."""
         seen: dict[str, Link] = {}
         for anchor in response.css(css):
@@ -66,6 +72,8 @@ class PlatformAdapter:
             else:
                 anchor_nodes = [anchor]
             for node in anchor_nodes:
+                if href_filter is not None and not href_filter(node.attrib.get("href") or ""):
+                    continue
                 link = self._link(response, node)
                 if link is not None and link.url not in seen:
                     seen[link.url] = link
@@ -88,9 +96,10 @@ class PlatformAdapter:
 
     def text_pagination(self, response: TextResponse) -> list[str]:
         """下一页/尾页 links and `index_N.html` siblings, the pagination most portals share."""
+        if "next_page" in self.selectors:  # the portal's own selector names its pagination links outright
+            return [link.url for link in self.links(response, self.selectors["next_page"])]
         pages = []
-        css = self.selectors.get("next_page", "a[href]")
-        for link in self.links(response, css):
+        for link in self.links(response, "a[href]"):
             if any(mark in link.text for mark in NEXT_PAGE_TEXTS) or INDEX_PAGE.search(urlsplit(link.url).path):
                 if not is_attachment_url(link.url):
                     pages.append(link.url)

@@ -8,7 +8,6 @@ import re
 from urllib.parse import urlsplit
 
 from govcrawl.adapters.base import Link, PlatformAdapter
-from govcrawl.adapters.generic import REPORT_TEXT
 
 TRS_DOCUMENT = re.compile(r"/t\d{8}_\d+\.s?html?$")
 CREATE_PAGE_HTML = re.compile(r"createPageHTML\s*\(([^)]*)\)")
@@ -17,29 +16,29 @@ ARGUMENT = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)'|(-?\d+))\s*(?:,|$)""")
 
 def parse_create_page_html(script: str) -> tuple[int, int, str, str] | None:
     """(page count, current page, file prefix, suffix) from the first createPageHTML(...) call."""
-    match = CREATE_PAGE_HTML.search(script)
-    if not match:
-        return None
-    args: list[str | int] = []
-    for arg in ARGUMENT.finditer(match.group(1)):
-        dq, sq, number = arg.groups()
-        args.append(int(number) if number is not None else (dq if dq is not None else sq))
-    if len(args) >= 5 and isinstance(args[0], str):
-        args = args[1:]  # newer templates lead with the id of the element to write into
-    if len(args) < 4 or not isinstance(args[0], int) or not isinstance(args[1], int):
-        return None
-    count, current, prefix, suffix = args[:4]
-    if not isinstance(prefix, str) or not isinstance(suffix, str):
-        return None
-    return count, current, prefix, suffix
+    # The page usually also carries the function's own definition, whose parameters are names: skip it.
+    for match in CREATE_PAGE_HTML.finditer(script):
+        args: list[str | int] = []
+        for arg in ARGUMENT.finditer(match.group(1)):
+            dq, sq, number = arg.groups()
+            args.append(int(number) if number is not None else (dq if dq is not None else sq))
+        if len(args) >= 5 and isinstance(args[0], str):
+            args = args[1:]  # newer templates lead with the id of the element to write into
+        if len(args) < 4:
+            continue
+        count, current, prefix, suffix = args[:4]
+        if isinstance(count, int) and isinstance(current, int) and isinstance(prefix, str) and isinstance(suffix, str):
+            return count, current, prefix, suffix
+    return None
 
 
 class TrsAdapter(PlatformAdapter):
     platform = "trs"
 
     def is_report_link(self, link: Link) -> bool:
-        # Every document of an annual-report column is a candidate; the extractor tells reports from notices.
-        return bool(TRS_DOCUMENT.search(urlsplit(link.url).path) or REPORT_TEXT.search(link.text))
+        # Every document of an annual-report column is a candidate, whatever its title says (the extractor
+        # tells reports from notices); the column's navigation links to other columns are not.
+        return bool(TRS_DOCUMENT.search(urlsplit(link.url).path))
 
     def next_pages(self, response) -> list[str]:
         pages: list[str] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from http import HTTPStatus
 from pathlib import Path
 
 from scrapy import signals
@@ -35,37 +36,48 @@ def header_pairs(headers: Headers) -> list[tuple[str, str]]:
 
 
 class WarcArchiveMiddleware:
-    """Write every response (list pages, documents, attachments, robots.txt) with its request to WARC."""
+    """Write every response (list pages, documents, attachments, robots.txt) with its request to WARC,
+    starting a new file when the current one reaches GOVCRAWL_ARCHIVE_MAX_BYTES (files sort in write order)."""
 
-    def __init__(self, crawler, path: Path) -> None:
+    def __init__(self, crawler, folder: Path, max_bytes: int) -> None:
         self.crawler = crawler
-        self.path = path
+        self.folder = folder.resolve()
+        self.max_bytes = max_bytes
+        self.stem = f"govcrawl-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}"
+        self.files: list[Path] = []
         self.archive: WarcFile | None = None
+        crawler.stats.set_value("govcrawl/archive_path", str(self.folder))
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
         if crawler.settings.get("GOVCRAWL_REPLAY"):
-            raise NotConfigured("replaying: the archive being replayed is not written again")
+            raise NotConfigured  # replaying: the archive being replayed is not written again
         folder = Path(crawler.settings.get("GOVCRAWL_ARCHIVE_DIR") or "archive")
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        path = folder / f"govcrawl-{stamp}-{os.getpid()}.warc.gz"
-        crawler.stats.set_value("govcrawl/archive_path", str(path.resolve()))
-        return cls(crawler, path)
+        return cls(crawler, folder, crawler.settings.getint("GOVCRAWL_ARCHIVE_MAX_BYTES"))
+
+    def _current(self) -> WarcFile:
+        if self.archive is not None and self.archive.size >= self.max_bytes:
+            self.archive.close()
+            self.archive = None
+        if self.archive is None:
+            path = self.folder / f"{self.stem}-{len(self.files):05d}.warc.gz"
+            self.archive = WarcFile(path, info={"operator": self.crawler.settings.get("USER_AGENT", "")})
+            self.files.append(path)
+            self.crawler.stats.set_value("govcrawl/archive_files", [str(p) for p in self.files])
+        return self.archive
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if self.archive is None:
-            self.archive = WarcFile(self.path, info={"operator": self.crawler.settings.get("USER_AGENT", "")})
         fetched_at = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
         raw_headers = header_pairs(response.headers)
-        location = self.archive.write(
+        location = self._current().write(
             Exchange(
                 url=request.url,
                 method=request.method,
                 request_headers=header_pairs(request.headers),
                 request_body=request.body,
                 status=response.status,
-                reason=_reason(response.status),
+                reason=reason_phrase(response.status),
                 response_headers=raw_headers,
                 body=response.body,
                 fetched_at=fetched_at,
@@ -80,7 +92,7 @@ class WarcArchiveMiddleware:
     def spider_closed(self, spider) -> None:
         if self.archive is not None:
             self.archive.close()
-            logger.info("Archive written to %s", self.path.resolve())
+            logger.info("Archive: %d WARC file(s) in %s", len(self.files), self.folder)
 
 
 class ReplayMiddleware:
@@ -96,7 +108,7 @@ class ReplayMiddleware:
     def from_crawler(cls, crawler):
         source = crawler.settings.get("GOVCRAWL_REPLAY")
         if not source:
-            raise NotConfigured("no replay source")
+            raise NotConfigured  # a live crawl
         files = warc_files(source)
         if not files:
             raise FileNotFoundError(f"replay source {source!r} holds no .warc or .warc.gz files")
@@ -123,9 +135,7 @@ class ReplayMiddleware:
         self.index.close()
 
 
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
+def reason_phrase(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
     except ValueError:

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 
 DEFAULT_DATABASE_URL = "sqlite:///govcrawl.db"
 ENV_VAR = "GOVCRAWL_DATABASE_URL"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATION_LOCK_KEY = 0x60C7A11  # any constant unique to govcrawl's migrations
 
 
 def resolve_database_url(setting: str | None = None) -> str:
@@ -50,6 +51,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or upgrade the schema through the Alembic migrations shipped in the package."""
     config = alembic_config()
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Two crawls starting together on one database: the second waits, then finds the schema current.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

@@ -7,7 +7,6 @@ Every insert is `ON CONFLICT DO NOTHING` against the tables' natural keys, so wr
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -46,9 +45,8 @@ def _parse_date(value: str | None) -> dt.date | None:
 
 def page_content_hash(page: FetchedPage) -> str:
     """sha256 of the content-decoded body; '' when no response arrived at all (timeout, DNS, replay miss)."""
-    if page.status is None:
-        return ""
-    return hashlib.sha256(page.body).hexdigest()
+    page.seal()
+    return page.content_hash
 
 
 class Store:
@@ -143,18 +141,28 @@ class Store:
                     reported[page_ids[(page.url, content_hash)]] = (page, report)
             if not reported:
                 return result
-            conn.execute(
-                self._insert(m.Report).on_conflict_do_nothing(),
-                [_report_row(page_id, page, report) for page_id, (page, report) in reported.items()],
-            )
-            report_ids = dict(
-                conn.execute(select(m.Report.page_id, m.Report.id).where(m.Report.page_id.in_(list(reported))))
-                .tuples()
-                .all()
-            )
+            # A page's report is written once, with all its children, by the batch that first stores it;
+            # re-writing the same page (re-crawl, replay) must not mix in cells from another extraction.
+            existing = set(conn.scalars(select(m.Report.page_id).where(m.Report.page_id.in_(list(reported)))))
+            fresh = {page_id: value for page_id, value in reported.items() if page_id not in existing}
+            if fresh:
+                conn.execute(
+                    self._insert(m.Report).on_conflict_do_nothing(),
+                    [_report_row(page_id, page, report) for page_id, (page, report) in fresh.items()],
+                )
+            report_ids = {
+                page_id: report_id
+                for page_id, report_id in conn.execute(
+                    select(m.Report.page_id, m.Report.id).where(m.Report.page_id.in_(list(fresh))))
+            }
             cells, sections, checks, attachments = [], [], [], []
             for page_id, (_, report) in reported.items():
-                report_id = report_ids[page_id]
+                result.reports += 1
+                result.cells += len(report.cells)
+                result.failed_checks += sum(c.status == "fail" for c in report.checks)
+                report_id = report_ids.get(page_id)
+                if report_id is None:
+                    continue  # stored before
                 cells.extend(_cell_rows(report_id, report.cells))
                 sections.extend(
                     {"report_id": report_id, "position": i, "heading": s.heading, "text": s.text}
@@ -169,9 +177,6 @@ class Store:
                     {"report_id": report_id, "position": i, "url": a.url, "text": a.text}
                     for i, a in enumerate(report.attachments)
                 )
-                result.reports += 1
-                result.cells += len(report.cells)
-                result.failed_checks += sum(c.status == "fail" for c in report.checks)
             for model, rows in ((m.ReportCell, cells), (m.ReportSection, sections),
                                 (m.CheckResult, checks), (m.ReportAttachment, attachments)):
                 if rows:
@@ -209,7 +214,7 @@ def _page_row(page: FetchedPage, content_hash: str, run_id: int | None) -> dict[
         "content_type": page.content_type,
         "encoding": page.encoding,
         "content_hash": content_hash,
-        "content_length": len(page.body) if page.status is not None else None,
+        "content_length": page.content_length,
         "fetched_at": page.fetched_at,
         "warc_file": warc.file if warc else None,
         "warc_offset": warc.offset if warc else None,

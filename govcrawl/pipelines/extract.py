@@ -34,8 +34,12 @@ class ExtractPipeline:
     def _new_executor(self) -> Executor:
         if self.kind == "thread":
             return ThreadPoolExecutor(self.workers, thread_name_prefix="extract")
-        # forkserver: forking the crawler process itself would copy the reactor and its threads.
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"))
+        # forkserver: forking the crawler process itself would copy the reactor and its threads. The server
+        # preloads the extractor (workers start warm) instead of the default `__main__`, which would re-run
+        # a script that starts a CrawlerProcess without a `__name__` guard.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["govcrawl.extraction", "extractors"])
+        return ProcessPoolExecutor(self.workers, mp_context=context)
 
     def open_spider(self) -> None:
         self.executor = self._new_executor()
@@ -62,6 +66,8 @@ class ExtractPipeline:
             logger.error("Extraction failed for %s: %s: %s", url, type(exc).__name__, exc)
             item.error = f"extraction failed: {type(exc).__name__}: {exc}"
         else:
+            # The charset the extractor actually decoded with is the page's encoding of record.
+            item.encoding = getattr(item.report, "encoding", None) or item.encoding
             self.stats.inc_value("govcrawl/extract/pages")
             self.stats.inc_value("govcrawl/extract/seconds", seconds)
             if item.report.is_report:

@@ -64,6 +64,7 @@ class StorePipeline:
     async def process_item(self, item):
         if not isinstance(item, FetchedPage):
             return item
+        item.seal()
         self.buffer.append(item)
         if len(self.buffer) >= self.batch_size or time.monotonic() - self.last_flush >= self.flush_seconds:
             await self._flush()
@@ -82,7 +83,7 @@ class StorePipeline:
             setattr(self.totals, name, getattr(self.totals, name) + getattr(result, name))
             self.stats.inc_value(f"govcrawl/store/{name}", getattr(result, name))
         for page in batch:
-            page.body = b""  # the bytes are in the archive and the database now; free them
+            page.body = b""  # attachments' bytes are in the database now; free them
 
     async def close_spider(self) -> None:
         await self._flush()
@@ -103,6 +104,7 @@ class StorePipeline:
                     archive=self.stats.get_value("govcrawl/archive_path") or spider.replay,
                     replay=bool(spider.replay),
                     replay_misses=self.stats.get_value("govcrawl/replay/miss", 0),
+                    archive_files=len(self.stats.get_value("govcrawl/archive_files", [])),
                 )
             )
         finally:

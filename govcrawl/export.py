@@ -1,0 +1,121 @@
+"""Read stored reports back out: JSON Lines in extract-output.md's shape, or a one-row-per-report CSV."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import IO, Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from extractors.model import Attachment, Cell, Check, Section
+from extractors.model import Report as ReportRecord
+from govcrawl.db import models as m
+
+CHUNK = 200
+
+# (csv column, table, row, col): the headline figures of each generation.
+HEADLINE_CELLS = [
+    ("applications_new", "applications", "new", "total"),
+    ("applications_carried_over", "applications", "carried_over", "total"),
+    ("applications_total", "applications", "total", "total"),
+    ("applications_carried_forward", "applications", "carried_forward", "total"),
+    ("appeals_review_total", "appeals", "review", "total"),
+    ("appeals_litigation_direct_total", "appeals", "litigation_direct", "total"),
+    ("appeals_litigation_after_review_total", "appeals", "litigation_after_review", "total"),
+    ("legacy_active_total", "legacy", "active.total", "value"),
+    ("legacy_requests_received", "legacy", "requests.received", "value"),
+    ("legacy_review_total", "legacy", "review.total", "value"),
+    ("legacy_litigation_total", "legacy", "litigation.total", "value"),
+]
+METADATA = ["portal", "url", "title", "agency", "report_year", "published_date", "source", "generation",
+            "fetched_at"]
+CSV_COLUMNS = METADATA + [name for name, *_ in HEADLINE_CELLS] + ["checks_failed", "cells"]
+
+
+def _value(value: float | None, is_integer: bool | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if is_integer else value
+
+
+def iter_reports(engine: Engine) -> Iterator[dict[str, Any]]:
+    """One dict per stored report: extract-output.md's object plus `portal` and `fetched_at`. Reads in
+    chunks, so exporting a large database takes the memory of one chunk."""
+    with Session(engine) as session:
+        order = session.execute(
+            select(m.Report.id, m.Page.fetched_at)
+            .join(m.Page, m.Page.id == m.Report.page_id)
+            .order_by(m.Report.portal_id, m.Report.report_year, m.Report.url, m.Report.id)
+        ).all()
+        for start in range(0, len(order), CHUNK):
+            yield from _chunk(session, order[start : start + CHUNK])
+            session.expunge_all()
+
+
+CHILDREN = (
+    ("cells", m.ReportCell, m.ReportCell.id),
+    ("sections", m.ReportSection, m.ReportSection.position),
+    ("checks", m.CheckResult, m.CheckResult.position),
+    ("attachments", m.ReportAttachment, m.ReportAttachment.position),
+)
+
+
+def _chunk(session: Session, chunk) -> Iterator[dict[str, Any]]:
+    ids = [report_id for report_id, _ in chunk]
+    reports = {r.id: r for r in session.scalars(select(m.Report).where(m.Report.id.in_(ids)))}
+    children: dict[str, dict[int, list]] = {name: defaultdict(list) for name, *_ in CHILDREN}
+    for name, model, order in CHILDREN:
+        for child in session.scalars(select(model).where(model.report_id.in_(ids)).order_by(model.report_id, order)):
+            children[name][child.report_id].append(child)
+    for report_id, fetched_at in chunk:
+        report = reports[report_id]
+        record = ReportRecord(
+            url=report.url,
+            title=report.title,
+            agency=report.agency,
+            report_year=report.report_year,
+            published_date=report.published_date.isoformat() if report.published_date else None,
+            source=report.source,
+            generation=report.generation,
+            is_report=True,
+            text=report.text,
+            sections=[Section(s.heading, s.text) for s in children["sections"][report_id]],
+            attachments=[Attachment(a.url, a.text) for a in children["attachments"][report_id]],
+            cells=[Cell(c.table, c.row, c.col, _value(c.value, c.value_is_integer), c.raw, c.unit)
+                   for c in children["cells"][report_id]],
+            checks=[Check(c.rule, c.scope, c.status, c.detail) for c in children["checks"][report_id]],
+            warnings=list(report.warnings or []),
+        )
+        out = record.to_dict(path=None)
+        out["portal"] = report.portal_id
+        out["fetched_at"] = fetched_at.isoformat() + "Z" if fetched_at else None
+        yield out
+
+
+def write_jsonl(engine: Engine, out: IO[str]) -> int:
+    count = 0
+    for record in iter_reports(engine):
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def write_csv(engine: Engine, out: IO[str]) -> int:
+    """UTF-8 with BOM (the caller opens `out` with encoding='utf-8-sig') so Excel reads the Chinese."""
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    count = 0
+    for record in iter_reports(engine):
+        cells = {(c["table"], c["row"], c["col"]): c["value"] for c in record["cells"]}
+        row = {name: record[name] for name in METADATA}
+        for name, table, row_key, col in HEADLINE_CELLS:
+            row[name] = cells.get((table, row_key, col))
+        row["checks_failed"] = sum(c["status"] == "fail" for c in record["checks"])
+        row["cells"] = len(record["cells"])
+        writer.writerow(row)
+        count += 1
+    return count

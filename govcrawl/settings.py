@@ -1,0 +1,84 @@
+"""Scrapy settings for govcrawl. Every value that differs from Scrapy's default says why."""
+
+# The project's own name and spider package (the `portals` spider).
+BOT_NAME = "govcrawl"
+SPIDER_MODULES = ["govcrawl.spiders"]
+NEWSPIDER_MODULE = "govcrawl.spiders"
+
+# Portals' operators must be able to tell who is crawling and how to reach them.
+USER_AGENT = ("govcrawl/0.1 (+https://github.com/govcrawl/govcrawl; annual-report research crawler; "
+              "contact: govcrawl@example.org)")
+
+# Government portals publish robots.txt; a registry entry may opt out only with a written reason.
+ROBOTSTXT_OBEY = True
+
+# Politeness: portals are small municipal servers. AutoThrottle adapts the delay to their latency.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0  # start gently, AutoThrottle lowers it when the server is quick
+AUTOTHROTTLE_MAX_DELAY = 30.0  # a struggling portal gets at most one request per 30 s, not one per minute
+DOWNLOAD_DELAY = 0.5  # floor for AutoThrottle: never faster than 2 requests/s per host
+CONCURRENT_REQUESTS_PER_DOMAIN = 2  # the issue's politeness bound: at most 2 in flight per host
+
+# No session is needed to read public disclosure pages; cookies would only make the crawl stateful.
+COOKIES_ENABLED = False
+
+# A report page is well under 1 MB and attachments a few MB; anything huge is a mistake or a trap.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+# Slow portals answer within a minute or not at all; 180 s ties up a slot for nothing.
+DOWNLOAD_TIMEOUT = 60
+
+# One more retry than the default, spaced out with exponential backoff (govcrawl.retry).
+RETRY_TIMES = 3
+GOVCRAWL_RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry, doubled for each further one
+GOVCRAWL_RETRY_BACKOFF_MAX = 60.0
+
+DOWNLOADER_MIDDLEWARES = {
+    # Replaced by the subclass below, which adds backoff between attempts.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "govcrawl.retry.BackoffRetryMiddleware": 550,
+    # Next to the downloader, outside HttpCompressionMiddleware (590): archive bytes as received and
+    # answer replayed requests before anything would touch the network.
+    "govcrawl.archive.middlewares.WarcArchiveMiddleware": 950,
+    "govcrawl.archive.middlewares.ReplayMiddleware": 960,
+}
+
+# Scrapy starts this many tasks for the output of every response; a callback here yields one page (a list
+# page at most a page of requests), so the default 100 only burns reactor CPU the extraction workers need.
+CONCURRENT_ITEMS = 16
+
+# Extraction (in worker processes) first, then batched storage of the page with its extracted report.
+ITEM_PIPELINES = {
+    "govcrawl.pipelines.ExtractPipeline": 300,
+    "govcrawl.pipelines.StorePipeline": 800,
+}
+
+# Per-item DEBUG lines for thousands of pages would bury the end-of-crawl summary.
+LOG_LEVEL = "INFO"
+
+# No remote console or code-execution endpoint on a crawler box; the log and the database report progress.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
+# -- govcrawl's own settings --------------------------------------------------------------------------
+
+# SQLAlchemy URL; None means $GOVCRAWL_DATABASE_URL, else sqlite:///govcrawl.db in the working directory.
+DATABASE_URL = None
+GOVCRAWL_REGISTRY = None  # portal registry folder; None means seeds/portals
+GOVCRAWL_ARCHIVE_DIR = "archive"  # where the crawl writes its WARC files
+GOVCRAWL_ARCHIVE_MAX_BYTES = 1024**3  # start a new WARC file at 1 GiB, the customary size for tools and transfer
+GOVCRAWL_REPLAY = None  # set by `-a replay=PATH`
+GOVCRAWL_MAX_LIST_PAGES = 500  # per column; a 下一页 chain longer than this is a calendar trap, not a column
+GOVCRAWL_DB_BATCH_SIZE = 200  # pages per write transaction
+GOVCRAWL_DB_FLUSH_SECONDS = 5.0  # a slow crawl still gets its rows written every few seconds
+GOVCRAWL_EXTRACT_EXECUTOR = "process"  # "thread" keeps everything in one process (debugging)
+GOVCRAWL_EXTRACT_WORKERS = 0  # 0 means one per CPU core
+
+# Replay answers from local files: the politeness limits above protect servers that are not involved.
+REPLAY_SETTINGS = {
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY": 0,
+    "CONCURRENT_REQUESTS": 32,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
+    "GOVCRAWL_RETRY_BACKOFF_BASE": 0.0,
+}

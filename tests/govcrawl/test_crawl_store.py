@@ -1,0 +1,176 @@
+"""The storage layer against SQLite and PostgreSQL: migrations, idempotent batched writes, faithful values."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from extractors.model import Attachment, Cell, Check, Report, Section
+from govcrawl.db import models as m
+from govcrawl.db.engine import make_engine, resolve_database_url, upgrade
+from govcrawl.db.store import Store
+from govcrawl.items import FetchedPage, WarcLocation
+from govcrawl.registry import load_registry
+
+from crawlkit import SEEDS
+
+FETCHED = dt.datetime(2020, 1, 22, 1, 4, 29)
+
+
+def report_2019() -> Report:
+    return Report(
+        url="http://www.jlcity.gov.cn/zwgk/zfxxgkndbg/bmndbg/202001/t20200114_687214.html",
+        title="吉林市科技局2019年政府信息公开工作年度报告",
+        agency="吉林市科技局",
+        report_year=2019,
+        published_date="2020-01-14",
+        source=None,
+        generation="2019",
+        is_report=True,
+        text="一、总体情况\n……",
+        sections=[Section("一、总体情况", "……"), Section("二、主动公开政府信息情况", "见下表")],
+        attachments=[Attachment("http://www.jlcity.gov.cn/a.pdf", "附件：年报.pdf")],
+        cells=[
+            Cell("applications", "new", "total", 3, "3", "件"),
+            Cell("applications", "carried_over", "total", 0, "0", "件"),
+            Cell("applications", "carried_forward", "natural_person", None, "", "件"),
+            Cell("active", "procurement", "procurement_amount", 25.1, "251000元", "万元"),
+            Cell("active", "licensing", "items_change", -18, "-18", None),
+        ],
+        checks=[
+            Check("applications.balance", "total", "fail", "3 + 0 ≠ 2 + 0"),
+            Check("appeals.sum", "review", "pass", "0 = 0 + 0 + 0 + 0"),
+        ],
+        warnings=["encoding guessed"],
+    )
+
+
+def document(url: str, body: bytes, report: Report | None, **kw) -> FetchedPage:
+    return FetchedPage(portal_id="220200-szf", kind="document", url=url, final_url=url, status=200,
+                       headers=[("Content-Type", "text/html")], body=body, content_type="text/html",
+                       encoding="utf-8", fetched_at=FETCHED, report=report,
+                       warc=WarcLocation("/archive/x.warc.gz", 100, 2000, "<urn:uuid:1>"), **kw)
+
+
+@pytest.fixture
+def store(database_url) -> Store:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    store = Store(engine)
+    store.upsert_portals(load_registry(SEEDS / "portals").values())
+    yield store
+    engine.dispose()
+
+
+def test_migrations_create_every_table_and_are_rerunnable(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine)
+    upgrade(engine)  # a second crawl start finds the schema current and changes nothing
+    tables = set(inspect(engine).get_table_names())
+    assert {"portals", "crawl_runs", "pages", "attachment_files", "reports", "report_cells", "report_sections",
+            "check_results", "report_attachments", "alembic_version"} <= tables
+    columns = {c["name"] for c in inspect(engine).get_columns("report_cells")}
+    assert {"table", "row", "col", "value", "raw", "unit"} <= columns
+    engine.dispose()
+
+
+def test_writing_the_same_batch_twice_adds_no_rows(store):
+    url = "http://www.jlcity.gov.cn/zwgk/zfxxgkndbg/bmndbg/202001/t20200114_687214.html"
+    batch = [
+        document(url, b"<html>report</html>", report_2019()),
+        FetchedPage(portal_id="220200-szf", kind="list",
+                    url="http://www.jlcity.gov.cn/zwgk/zfxxgkndbg/bmndbg/index.html", status=200, body=b"<html>list</html>", fetched_at=FETCHED),
+        FetchedPage(portal_id="220200-szf", kind="document", url="http://www.jlcity.gov.cn/gone.html",
+                    error="TimeoutError: took longer than 60.0 seconds"),
+    ]
+    first = store.write_pages(batch)
+    counts = store.table_counts()
+    second = store.write_pages(batch)
+    assert store.table_counts() == counts
+    assert (first.pages, first.reports, first.cells, first.failed_pages, first.failed_checks) == (3, 1, 5, 1, 1)
+    assert second.reports == 1  # the batch is still described; the rows are not duplicated
+    assert counts["pages"] == 3 and counts["reports"] == 1 and counts["report_cells"] == 5
+    assert counts["report_sections"] == 2 and counts["check_results"] == 2 and counts["report_attachments"] == 1
+
+
+def test_duplicates_inside_one_batch_are_written_once(store):
+    url = "http://www.jlcity.gov.cn/r.html"
+    store.write_pages([document(url, b"same", report_2019()), document(url, b"same", report_2019())])
+    assert store.table_counts()["reports"] == 1
+
+
+def test_changed_content_is_a_new_page_version(store):
+    url = "http://www.jlcity.gov.cn/r.html"
+    store.write_pages([document(url, b"version 1", report_2019())])
+    store.write_pages([document(url, b"version 2", report_2019())])
+    counts = store.table_counts()
+    assert counts["pages"] == 2 and counts["reports"] == 2
+
+
+def test_values_round_trip_exactly(store):
+    store.write_pages([document("http://www.jlcity.gov.cn/r.html", "正文".encode("gbk"), report_2019())])
+    with Session(store.engine) as conn:
+        report = conn.execute(select(m.Report)).scalar_one()
+        cells = {(c.table, c.row, c.col): c for c in conn.execute(select(m.ReportCell)).scalars()}
+        page = conn.execute(select(m.Page).where(m.Page.kind == "document")).scalar_one()
+    assert report.title == "吉林市科技局2019年政府信息公开工作年度报告"
+    assert report.published_date == dt.date(2020, 1, 14) and report.report_year == 2019
+    assert report.portal_id == "220200-szf" and report.warnings == ["encoding guessed"]
+    new = cells[("applications", "new", "total")]
+    assert (new.value, new.value_is_integer, new.raw, new.unit) == (3, True, "3", "件")
+    blank = cells[("applications", "carried_forward", "natural_person")]
+    assert blank.value is None and blank.raw == ""  # blank is not zero
+    money = cells[("active", "procurement", "procurement_amount")]
+    assert (money.value, money.value_is_integer, money.raw) == (25.1, False, "251000元")
+    assert cells[("active", "licensing", "items_change")].value == -18
+    assert page.warc_file == "/archive/x.warc.gz" and page.warc_offset == 100 and page.is_report is True
+    assert page.fetched_at == FETCHED and page.headers == [["Content-Type", "text/html"]]
+
+
+def test_non_reports_and_failures_are_pages_only(store):
+    notice = Report(url="http://www.pingtan.gov.cn/n.htm", title="关于……的函", is_report=False)
+    store.write_pages([
+        document("http://www.pingtan.gov.cn/n.htm", b"<html>letter</html>", notice),
+        FetchedPage(portal_id="220303-qzf", kind="attachment", url="http://www.tiedong.gov.cn/a.docx", status=404,
+                    body=b"Not Found", error="HTTP 404 Not Found"),
+        FetchedPage(portal_id="220303-qzf", kind="attachment", url="http://www.tiedong.gov.cn/a.pdf", status=200,
+                    body=b"%PDF-1.4 raw bytes", content_type="application/pdf"),
+    ])
+    with Session(store.engine) as conn:
+        pages = {p.url: p for p in conn.execute(select(m.Page)).scalars()}
+        files = conn.execute(select(m.AttachmentFile)).scalars().all()
+    assert store.table_counts()["reports"] == 0
+    assert pages["http://www.pingtan.gov.cn/n.htm"].is_report is False
+    assert pages["http://www.tiedong.gov.cn/a.docx"].error == "HTTP 404 Not Found"
+    assert [f.content for f in files] == [b"%PDF-1.4 raw bytes"]
+
+
+def test_crawl_runs_keep_scrapy_stats(store):
+    run_id = store.start_run(mode="crawl", portal_ids=["220200-szf"], archive_path="/a.warc.gz", replay_source=None)
+    store.finish_run(run_id, stats={"item_scraped_count": 3, "start_time": FETCHED}, reason="finished")
+    with Session(store.engine) as conn:
+        run = conn.execute(select(m.CrawlRun)).scalar_one()
+    assert run.stats == {"item_scraped_count": 3, "start_time": "2020-01-22T01:04:29"}
+    assert run.finish_reason == "finished" and run.finished_at is not None
+
+
+def test_database_url_resolution(monkeypatch):
+    monkeypatch.delenv("GOVCRAWL_DATABASE_URL", raising=False)
+    assert resolve_database_url(None) == "sqlite:///govcrawl.db"
+    monkeypatch.setenv("GOVCRAWL_DATABASE_URL", "postgresql://u@h/db")
+    assert resolve_database_url(None) == "postgresql+psycopg://u@h/db"
+    assert resolve_database_url("sqlite:///x.db") == "sqlite:///x.db"  # the setting wins over the environment
+
+
+def test_a_stored_report_is_not_mixed_with_a_later_extraction_of_the_same_page(store):
+    url = "http://www.jlcity.gov.cn/r.html"
+    store.write_pages([document(url, b"same bytes", report_2019())])
+    changed = report_2019()
+    changed.cells = [Cell("applications", "granted", "total", 1, "1", "件")]
+    store.write_pages([document(url, b"same bytes", changed)])
+    with Session(store.engine) as conn:
+        rows = {(c.table, c.row, c.col) for c in conn.scalars(select(m.ReportCell))}
+    assert len(rows) == 5 and ("applications", "granted", "total") not in rows
