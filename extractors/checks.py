@@ -56,7 +56,9 @@ def _applications(v: _Values, generation: str) -> list[Check]:
     results = [r for r in rows if r in ("granted", "partial") or r.split(".")[0] in ("denied", "unable", "not_processed", "other")]
     out = []
     for col in T.APPLICANT_ORDER:
-        get = lambda row: v.get("applications", row, col)  # noqa: E731
+        def get(row: str, col: str = col) -> Number | None:
+            return v.get("applications", row, col)
+
         out.append(_equation("applications.balance", col, [get("new"), get("carried_over")], [get("total"), get("carried_forward")]))
         out.append(_equation("applications.results_sum", col, [get("total")], [get(r) for r in results]))
     for row in present_rows:
