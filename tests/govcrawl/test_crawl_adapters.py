@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from scrapy.http import HtmlResponse
+from w3lib.url import canonicalize_url
 
-from govcrawl.adapters import GenericAdapter, TrsAdapter
+from govcrawl.adapters import GenericAdapter, TrsAdapter, adapter_for
 from govcrawl.adapters.trs import parse_create_page_html
 from govcrawl.registry import load_registry
+from govcrawl.seedsite.site import load_site
 
 from crawlkit import FIXTURE_PAGES, SEEDS
 
@@ -102,3 +105,26 @@ def test_create_page_html_call_forms(count, current, prefix, suffix, quote, spac
         args = [f"{quote}{element}{quote}", *args, str(count * 20)]
     script = f"function createPageHTML(a, b, c, d) {{}}\ncreatePageHTML({(',' + space).join(args)});"
     assert parse_create_page_html(script) == (count, current, prefix, suffix)
+
+
+SITE = load_site(SEEDS / "site")
+
+
+@pytest.mark.parametrize("portal_id", sorted(REGISTRY))
+def test_every_registered_portal_starts_offline(portal_id):
+    """Each registry entry's column pages are in the saved site, and its adapter pages through them to reports."""
+    portal = REGISTRY[portal_id]
+    adapter = adapter_for(portal)
+    queue, seen, links = list(portal.column_urls), set(), []
+    while queue and len(seen) < 20:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        resource = SITE.get(canonicalize_url(url))
+        assert resource is not None, f"{portal_id}: list page {url} is not in seeds/site"
+        response = HtmlResponse(url=url, body=resource.body, headers=dict(resource.headers))
+        links += adapter.report_links(response)
+        queue += adapter.next_pages(response)
+    assert links, f"{portal_id}: no report link in its column"
+    assert all(portal.allows(link.url) for link in links)
