@@ -34,6 +34,9 @@ GOVCRAWL_RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry, doubled for
 GOVCRAWL_RETRY_BACKOFF_MAX = 60.0
 
 DOWNLOADER_MIDDLEWARES = {
+    # RFC 9309: a robots.txt that answers 5xx or not at all forbids everything (stock Scrapy allows all).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "govcrawl.robots.StrictRobotsTxtMiddleware": 100,
     # Replaced by the subclass below, which adds backoff between attempts.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "govcrawl.retry.BackoffRetryMiddleware": 550,
