@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from contextlib import nullcontext
 from pathlib import Path
 
 from sqlalchemy import inspect
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.engine import make_url
 
 
@@ -43,9 +45,31 @@ def main(argv: list[str] | None = None) -> int:
         # `govcrawl export | head`: the reader has all it wanted; not an error.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter's final flush quiet
         return 0
+    except SQLAlchemyError as exc:
+        # Unreachable server, missing database, unknown dialect or malformed URL: one line, no traceback.
+        url = _masked_url(getattr(args, "db", None))
+        print(f"govcrawl {args.command}: cannot use database {url}: {_cause(exc)}", file=sys.stderr)
+        return 1
     except (OSError, ValueError) as exc:
         print(f"govcrawl {args.command}: {exc}", file=sys.stderr)
         return 1
+
+
+def _masked_url(url_arg: str | None) -> str:
+    from govcrawl.db.engine import resolve_database_url
+
+    url = resolve_database_url(url_arg)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (SQLAlchemyError, ValueError):
+        # Not even parseable as a URL: still hide anything between "user:" and "@".
+        return re.sub(r"(//[^/:@]*:)[^/@]*@", r"\1***@", url)
+
+
+def _cause(exc: SQLAlchemyError) -> str:
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    text = str(cause).split("(Background on this error at:")[0]
+    return " ".join(text.split()) or type(cause).__name__
 
 
 def _engine(url_arg: str | None, *, must_exist: bool):

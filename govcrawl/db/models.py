@@ -74,17 +74,19 @@ class CrawlRun(Base):
 
 
 class Page(Base):
-    """One fetched (or failed) URL. Successful fetches are keyed by (url, content_hash); failures carry
-    content_hash '' and the reason in `error`."""
+    """One fetched (or failed) URL. Successful fetches are keyed by (url_hash, content_hash), url_hash being
+    the sha256 hex of `url` (a btree key on the URL itself fails for URLs of a few KB on PostgreSQL);
+    failures carry content_hash '' and the reason in `error`."""
 
     __tablename__ = "pages"
-    __table_args__ = (UniqueConstraint("url", "content_hash"),)
+    __table_args__ = (UniqueConstraint("url_hash", "content_hash"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     portal_id: Mapped[str | None] = mapped_column(ForeignKey("portals.id"), index=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
     kind: Mapped[str] = mapped_column(String(16))  # list | document | attachment
     url: Mapped[str] = mapped_column(Text)
+    url_hash: Mapped[str] = mapped_column(String(64))
     final_url: Mapped[str | None] = mapped_column(Text)
     status: Mapped[int | None] = mapped_column(Integer)
     headers: Mapped[list[Any] | None] = mapped_column(JSON)
@@ -190,4 +192,5 @@ class ReportAttachment(Base):
     text: Mapped[str] = mapped_column(Text)
 
 
-Index("ix_pages_parent_url", Page.parent_url)
+# A hash index on PostgreSQL: a btree entry is limited to ~2.7 KB and parent URLs can be longer.
+Index("ix_pages_parent_url", Page.parent_url, postgresql_using="hash")

@@ -7,18 +7,41 @@ Every insert is `ON CONFLICT DO NOTHING` against the tables' natural keys, so wr
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from w3lib.url import safe_url_string
 
 from govcrawl.db import models as m
 
 if TYPE_CHECKING:
     from govcrawl.items import FetchedPage
     from govcrawl.registry import PortalEntry
+
+
+log = logging.getLogger(__name__)
+
+
+def url_hash(url: str) -> str:
+    """The pages' key for a URL: fixed-size, unlike URLs (which may be longer than an index entry allows)."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def attachment_url(url: str) -> str:
+    """An attachment link as the spider requests and stores it (percent-encoded UTF-8, no fragment), so a
+    report_attachments row joins its `pages` row."""
+    return safe_url_string(url, encoding="utf-8").split("#", 1)[0]
+
+
+def _one_line(exc: Exception) -> str:
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    return " ".join(f"{type(cause).__name__}: {cause}".split())[:1000]
 
 
 @dataclass(slots=True)
@@ -112,6 +135,49 @@ class Store:
     # -- pages and reports --------------------------------------------------------------------------
 
     def write_pages(self, pages: Sequence[FetchedPage], run_id: int | None = None) -> BatchResult:
+        """Write a batch in one transaction; if the database rejects it, write the pages one by one so that
+        only the offending page is lost (stored as a failed page carrying the database's error if even that
+        is possible, else logged with its URL)."""
+        try:
+            return self._write_batch(pages, run_id)
+        except SQLAlchemyError as exc:
+            if len(pages) <= 1:
+                return self._write_rejected(pages, run_id, exc)
+            log.warning("Batch of %d pages rejected by the database (%s); writing them one by one",
+                        len(pages), _one_line(exc))
+        result = BatchResult()
+        for page in pages:
+            try:
+                one = self._write_batch([page], run_id)
+            except SQLAlchemyError as exc:
+                one = self._write_rejected([page], run_id, exc)
+            for name in ("pages", "reports", "cells", "failed_pages", "failed_checks"):
+                setattr(result, name, getattr(result, name) + getattr(one, name))
+        return result
+
+    def _write_rejected(self, pages: Sequence[FetchedPage], run_id: int | None, exc: SQLAlchemyError) -> BatchResult:
+        result = BatchResult()
+        for page in pages:
+            error = f"not stored: {_one_line(exc)}"
+            row = {"portal_id": page.portal_id, "run_id": run_id, "kind": page.kind, "url": page.url,
+                   "url_hash": url_hash(page.url), "content_hash": "", "fetched_at": page.fetched_at,
+                   "error": error}
+            # The failure row without the page's other values; then also without its references.
+            for candidate in (row, {**row, "portal_id": None, "run_id": None}):
+                try:
+                    with self.engine.begin() as conn:
+                        conn.execute(self._insert(m.Page).on_conflict_do_nothing(), [candidate])
+                except SQLAlchemyError:
+                    continue
+                log.error("Page %s could not be stored and is recorded as failed: %s", page.url, error)
+                result.pages += 1
+                result.failed_pages += 1
+                break
+            else:
+                log.error("Page %s could not be stored: %s", page.url, error)
+        return result
+
+    def _write_batch(self, pages: Sequence[FetchedPage], run_id: int | None) -> BatchResult:
         result = BatchResult()
         if not pages:
             return result
@@ -174,7 +240,7 @@ class Store:
                     for i, c in enumerate(report.checks)
                 )
                 attachments.extend(
-                    {"report_id": report_id, "position": i, "url": a.url, "text": a.text}
+                    {"report_id": report_id, "position": i, "url": attachment_url(a.url), "text": a.text}
                     for i, a in enumerate(report.attachments)
                 )
             for model, rows in ((m.ReportCell, cells), (m.ReportSection, sections),
@@ -186,8 +252,9 @@ class Store:
     @staticmethod
     def _page_ids(conn, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
         keys = set(keys)
-        urls = sorted({url for url, _ in keys})
-        rows = conn.execute(select(m.Page.id, m.Page.url, m.Page.content_hash).where(m.Page.url.in_(urls)))
+        hashes = sorted({url_hash(url) for url, _ in keys})
+        rows = conn.execute(
+            select(m.Page.id, m.Page.url, m.Page.content_hash).where(m.Page.url_hash.in_(hashes)))
         return {(url, h): page_id for page_id, url, h in rows if (url, h) in keys}
 
     # -- reading back -------------------------------------------------------------------------------
@@ -208,6 +275,7 @@ def _page_row(page: FetchedPage, content_hash: str, run_id: int | None) -> dict[
         "run_id": run_id,
         "kind": page.kind,
         "url": page.url,
+        "url_hash": url_hash(page.url),
         "final_url": page.final_url,
         "status": page.status,
         "headers": [list(h) for h in page.headers],

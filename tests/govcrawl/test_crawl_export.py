@@ -85,3 +85,34 @@ def test_export_names_a_missing_database(tmp_path, capsys):
     assert main(["export", "--db", f"sqlite:///{tmp_path / 'nothing.db'}"]) == 1
     assert "no database at sqlite:///" in capsys.readouterr().err
     assert not (tmp_path / "nothing.db").exists()  # exporting never creates an empty database
+
+
+@pytest.mark.postgres
+def test_export_names_an_unreachable_postgres_database_in_one_line(postgres_url, capsys):
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_url).set(database="nonexist_db", password="s3cret")
+    assert main(["export", "--db", url.render_as_string(hide_password=False)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("govcrawl export: cannot use database postgresql+psycopg://")
+    assert "nonexist_db" in err and "s3cret" not in err and "***" in err
+    assert 'database "nonexist_db" does not exist' in err
+
+
+@pytest.mark.parametrize("url, cause", [("bogus://x", "Can't load plugin: sqlalchemy.dialects:bogus"),
+                                        ("bogus://u:s3cret@h/db", "Can't load plugin"),
+                                        ("not a url", "Could not parse SQLAlchemy URL")])
+def test_export_names_an_unusable_database_url_in_one_line(url, cause, capsys):
+    assert main(["export", "--db", url]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "s3cret" not in err
+    assert err.startswith("govcrawl export: cannot use database ") and cause in err
+
+
+def test_export_console_entry_point_prints_no_traceback_for_a_bad_database():
+    result = subprocess.run([sys.executable, "-m", "govcrawl.cli", "export", "--db", "bogus://x"],
+                            cwd=REPO, env=crawl_env(), capture_output=True, timeout=60)
+    assert result.returncode == 1 and result.stdout == b""
+    assert result.stderr.decode().strip() == ("govcrawl export: cannot use database bogus://x: "
+                                              "Can't load plugin: sqlalchemy.dialects:bogus")

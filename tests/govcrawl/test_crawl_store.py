@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import logging
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
 from extractors.model import Attachment, Cell, Check, Report, Section
@@ -174,3 +177,105 @@ def test_a_stored_report_is_not_mixed_with_a_later_extraction_of_the_same_page(s
     with Session(store.engine) as conn:
         rows = {(c.table, c.row, c.col) for c in conn.scalars(select(m.ReportCell))}
     assert len(rows) == 5 and ("applications", "granted", "total") not in rows
+
+
+# 6000+ characters that do not compress (PostgreSQL compresses index entries before checking their size).
+LONG_URL = "http://www.jlcity.gov.cn/search.jsp?q=" + "年报" * 50 + "&x=" + "".join(
+    base64.urlsafe_b64encode(hashlib.sha256(str(i).encode()).digest()).decode().rstrip("=") for i in range(140))
+
+
+def test_a_very_long_url_is_stored_with_the_rest_of_its_batch(store):
+    batch = [
+        document("http://www.jlcity.gov.cn/before.html", b"before", None),
+        document(LONG_URL, b"long", report_2019()),
+        # its child carries the long URL as parent_url, which is indexed too
+        document("http://www.jlcity.gov.cn/child.html", b"child", None, parent_url=LONG_URL),
+        document("http://www.jlcity.gov.cn/after.html", b"after", None),
+    ]
+    result = store.write_pages(batch)
+    store.write_pages(batch)  # still idempotent
+    assert (result.pages, result.reports, result.failed_pages) == (4, 1, 0)
+    with Session(store.engine) as conn:
+        pages = {p.url: p for p in conn.scalars(select(m.Page))}
+    assert set(pages) == {b.url for b in batch} and store.table_counts()["reports"] == 1
+    assert pages[LONG_URL].error is None and pages[LONG_URL].content_hash == hashlib.sha256(b"long").hexdigest()
+    assert pages[LONG_URL].url_hash == hashlib.sha256(LONG_URL.encode()).hexdigest()
+    assert pages["http://www.jlcity.gov.cn/child.html"].parent_url == LONG_URL
+
+
+def test_one_page_the_database_rejects_loses_only_itself(store, caplog):
+    bad = FetchedPage(portal_id="no-such-portal", kind="document", url="http://www.jlcity.gov.cn/bad.html",
+                      status=200, body=b"bad", fetched_at=FETCHED)
+    batch = [document(f"http://www.jlcity.gov.cn/{i}.html", f"{i}".encode(), report_2019() if i == 3 else None)
+             for i in range(5)]
+    batch.insert(2, bad)
+    with caplog.at_level(logging.WARNING, logger="govcrawl.db.store"):
+        result = store.write_pages(batch)
+    assert result.reports == 1 and result.failed_pages == 1
+    with Session(store.engine) as conn:
+        pages = {p.url: p for p in conn.scalars(select(m.Page))}
+    assert {b.url for b in batch} == set(pages)
+    assert store.table_counts()["reports"] == 1 and store.table_counts()["report_cells"] == 5
+    failed = pages["http://www.jlcity.gov.cn/bad.html"]
+    assert failed.error.startswith("not stored: ") and failed.content_hash == "" and failed.portal_id is None
+    assert any("http://www.jlcity.gov.cn/bad.html" in r.getMessage() for r in caplog.records
+               if r.levelno == logging.ERROR)
+
+
+def test_a_page_with_a_nul_character_does_not_lose_its_batch(store):
+    # PostgreSQL text cannot hold NUL; SQLite can. Either way the batch is stored and the page is kept.
+    nul = document("http://www.jlcity.gov.cn/nul.html", b"nul", None, link_text="年报\x00")
+    ok = document("http://www.jlcity.gov.cn/ok.html", b"ok", report_2019())
+    result = store.write_pages([nul, ok])
+    assert result.pages == 2 and result.reports == 1
+    with Session(store.engine) as conn:
+        pages = {p.url: p for p in conn.scalars(select(m.Page))}
+    assert set(pages) == {nul.url, ok.url}
+    if store.engine.dialect.name == "postgresql":
+        assert pages[nul.url].error.startswith("not stored: ")
+
+
+def test_migration_0002_backfills_url_hash_and_rekeys_pages(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO portals (id, name, agency, region, division_code, platform, column_urls,"
+                          " allowed_hosts) VALUES ('p', 'n', 'a', 'r', '220200', 'trs', '[]', '[]')"))
+        conn.execute(text("INSERT INTO pages (portal_id, kind, url, content_hash) VALUES"
+                          " ('p', 'document', 'http://x.gov.cn/年报.html', 'h1'),"
+                          " ('p', 'document', 'http://x.gov.cn/年报.html', '')"))
+        conn.execute(text("INSERT INTO reports (page_id, portal_id, text, warnings)"
+                          " SELECT id, 'p', 't', '[]' FROM pages WHERE content_hash = 'h1'"))
+    upgrade(engine)
+    upgrade(engine)
+    with engine.connect() as conn:
+        hashes = {h: u for h, u in conn.execute(text("SELECT content_hash, url_hash FROM pages")).all()}
+        assert conn.execute(text("SELECT pages.content_hash FROM reports JOIN pages ON pages.id = reports.page_id"
+                                 )).scalar_one() == "h1"
+    assert hashes == {"h1": hashlib.sha256("http://x.gov.cn/年报.html".encode()).hexdigest(), "": hashes["h1"]}
+    uniques = {tuple(u["column_names"]) for u in inspect(engine).get_unique_constraints("pages")}
+    assert ("url_hash", "content_hash") in uniques and ("url", "content_hash") not in uniques
+    assert not next(c for c in inspect(engine).get_columns("pages") if c["name"] == "url_hash")["nullable"]
+    store = Store(engine)
+    store.upsert_portals(load_registry(SEEDS / "portals").values())
+    store.write_pages([document(LONG_URL, b"long", None)])
+    assert store.table_counts()["pages"] == 3
+    engine.dispose()
+
+
+def test_report_attachments_join_the_attachment_pages_as_the_spider_requests_them(store):
+    report = report_2019()
+    report.attachments = [Attachment("http://www.jlcity.gov.cn/ndbg/附件/年报 2020.pdf#page=1", "附件：年报.pdf")]
+    fetched = ("http://www.jlcity.gov.cn/ndbg/%E9%99%84%E4%BB%B6/%E5%B9%B4%E6%8A%A5%202020.pdf")
+    store.write_pages([
+        document("http://www.jlcity.gov.cn/r.html", b"report", report),
+        FetchedPage(portal_id="220200-szf", kind="attachment", url=fetched, status=200, body=b"%PDF-1.4",
+                    parent_url="http://www.jlcity.gov.cn/r.html"),
+    ])
+    with Session(store.engine) as conn:
+        joined = conn.execute(
+            select(m.ReportAttachment.url, m.Page.kind, m.AttachmentFile.content)
+            .join(m.Page, m.Page.url == m.ReportAttachment.url)
+            .join(m.AttachmentFile, m.AttachmentFile.content_hash == m.Page.content_hash)
+        ).all()
+    assert joined == [(fetched, "attachment", b"%PDF-1.4")]
