@@ -18,7 +18,13 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Request, Response
 from scrapy.responsetypes import responsetypes
 
-from govcrawl.archive.warc import ArchiveIndex, Exchange, WarcFile, warc_files
+from govcrawl.archive.warc import (
+    ArchiveIndex,
+    Exchange,
+    TruncatedRecord,
+    WarcFile,
+    warc_files,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +102,9 @@ class WarcArchiveMiddleware:
 
 
 class ReplayMiddleware:
-    """Answer every request from the WARC files under GOVCRAWL_REPLAY; a request that is not archived is a
-    replay miss (IgnoreRequest), recorded by the spider's errback, and never reaches the network."""
+    """Answer every request from the WARC files under GOVCRAWL_REPLAY; a request that is not archived, or whose
+    record is truncated, is a replay miss (IgnoreRequest), recorded by the spider's errback, and never reaches the
+    network. Which record answers a URL when several crawls archived it: see govcrawl.archive.warc."""
 
     def __init__(self, crawler, index: ArchiveIndex) -> None:
         self.crawler = crawler
@@ -118,7 +125,12 @@ class ReplayMiddleware:
         return cls(crawler, index)
 
     def process_request(self, request: Request) -> Response:
-        archived = self.index.next_response(request.url)
+        try:
+            archived = self.index.next_response(request.url)
+        except TruncatedRecord as exc:  # archived, but cut short: never served as if it were the page
+            self.crawler.stats.inc_value("govcrawl/replay/miss")
+            self.crawler.stats.inc_value("govcrawl/replay/truncated")
+            raise ReplayMiss(f"replay miss: {request.url}: {exc}") from exc
         if archived is None:
             self.crawler.stats.inc_value("govcrawl/replay/miss")
             raise ReplayMiss(f"replay miss: {request.url} is not in the archive")

@@ -2,11 +2,27 @@
 
 Each record is its own gzip member, so a record can be read from its (file, offset) without the rest of the
 file; that is what `pages.warc_file`/`warc_offset` point at.
+
+Replay (`ArchiveIndex`) answers a URL from the archived response records for it:
+
+* Records are grouped by crawl. Every WARC file one crawl writes is named `govcrawl-<timestamp>-<pid>-<n>.warc.gz`
+  (see `WarcArchiveMiddleware`), so files sharing the stem `govcrawl-<timestamp>-<pid>` are one crawl; any other
+  file is a crawl of its own. A crawl's time is the earliest WARC-Date in its files (the warcinfo record, written
+  when the file is created), ties broken by the crawl's name.
+* A URL is answered from the newest crawl that archived it, and from that crawl only: its records are served in
+  archive order (files in name order, records in file order), so a request retried during the crawl gets the
+  same sequence again (e.g. a 503, then the 200), and the last record answers any further repeat. Older crawls'
+  records for the URL are not served; URLs that only an older crawl fetched still replay from that crawl.
+* A record that is not complete (a gzip member cut short, or fewer block bytes than its WARC Content-Length, as
+  in a file cut by a full disk or an interrupted copy) is never served: indexing logs a warning naming the file,
+  offset and URL, and the request it would have answered fails with `TruncatedRecord` naming them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 import uuid
 import zlib
 from collections import defaultdict
@@ -18,14 +34,27 @@ from urllib.parse import urlsplit
 
 from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from govcrawl.items import WarcLocation
 
+logger = logging.getLogger(__name__)
+
 WARC_SUFFIXES = (".warc", ".warc.gz")
+# `govcrawl-<timestamp>-<pid>-<n>.warc[.gz]`: the files of one crawl share everything but `<n>`
+CRAWL_FILE = re.compile(r"^(govcrawl-\d{8}T\d{6}Z-\d+)-\d+\.warc(?:\.gz)?$")
 # The downloader has already removed the chunked framing from the body, so the header would lie about it.
 HOP_BY_HOP_DROPPED = {"transfer-encoding"}
+
+
+class TruncatedRecord(ValueError):
+    """A WARC record cut short (its gzip member or its block is incomplete): it must not be served."""
+
+    def __init__(self, file: str, offset: int, url: str | None) -> None:
+        super().__init__(f"{file} at offset {offset}: truncated record for {url or '(unknown URL)'}")
+        self.file, self.offset, self.url = file, offset, url
 
 
 def warc_date(moment: dt.datetime) -> str:
@@ -137,8 +166,14 @@ def read_response(location: WarcLocation, fh=None) -> ArchivedResponse:
             # Replay reads one record per request: parsing the known-length member directly is several
             # times cheaper than a general ArchiveIterator, and that CPU is the extraction workers'.
             return _parse_record(fh.read(location.length), location)
-        record = next(iter(ArchiveIterator(fh)))
-        return _archived(record, location)
+        try:
+            record = next(iter(ArchiveIterator(fh)))
+            archived = _archived(record, location)
+        except (StopIteration, ArchiveLoadFailed, zlib.error, EOFError) as exc:
+            raise TruncatedRecord(location.file, location.offset, None) from exc
+        if _unread(record):
+            raise TruncatedRecord(location.file, location.offset, archived.url)
+        return archived
     finally:
         if own:
             fh.close()
@@ -160,14 +195,39 @@ def _header_lines(block: bytes) -> tuple[str, list[tuple[str, str]]]:
     return _decode_header(first), headers
 
 
-def _parse_record(member: bytes, location: WarcLocation) -> ArchivedResponse:
-    data = zlib.decompress(member, zlib.MAX_WBITS | 16) if member[:2] == b"\x1f\x8b" else member
-    warc_block, _, rest = data.partition(b"\r\n\r\n")
+def _decompress_member(member: bytes) -> tuple[bytes, bool]:
+    """The member's data as far as it goes, and whether the gzip member is complete (plain records: True)."""
+    if member[:2] != b"\x1f\x8b":
+        return member, True
+    decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    try:
+        data = decompressor.decompress(member)
+    except zlib.error:
+        return b"", False
+    return data, decompressor.eof
+
+
+def _record_fields(data: bytes) -> tuple[dict[str, str], bytes, bool]:
+    """WARC header fields (lower-cased names), the block, and whether the block holds Content-Length bytes."""
+    warc_block, separator, rest = data.partition(b"\r\n\r\n")
+    if not separator:  # the headers are cut short: only the lines that ended are known
+        warc_block = warc_block.rpartition(b"\r\n")[0]
     _, warc_headers = _header_lines(warc_block)
     fields = {name.lower(): value for name, value in warc_headers}
+    try:
+        length = int(fields["content-length"])
+    except (KeyError, ValueError):
+        return fields, rest, False
+    return fields, rest[:length], bool(separator) and len(rest) >= length
+
+
+def _parse_record(member: bytes, location: WarcLocation) -> ArchivedResponse:
+    data, member_complete = _decompress_member(member)
+    fields, block, block_complete = _record_fields(data)
+    if not (member_complete and block_complete):
+        raise TruncatedRecord(location.file, location.offset, fields.get("warc-target-uri"))
     if fields.get("warc-type") != "response":
         raise ValueError(f"{location.file} at offset {location.offset}: not a response record")
-    block = rest[: int(fields["content-length"])]
     http_block, _, body = block.partition(b"\r\n\r\n")
     status_line, headers = _header_lines(http_block)
     _protocol, status, *reason = status_line.split(" ", 2)
@@ -196,6 +256,35 @@ def _archived(record, location: WarcLocation | None) -> ArchivedResponse:
     )
 
 
+def _unread(record) -> int:
+    """Block bytes the record's WARC Content-Length announced but the file did not hold."""
+    return getattr(record.raw_stream, "limit", 0) or 0
+
+
+def _tail_url(fh, offset: int) -> str | None:
+    """The WARC-Target-URI of the (possibly cut) record at `offset`, if its headers can be read at all."""
+    fh.seek(offset)
+    head = fh.read(1 << 16)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(head)
+        except zlib.error:
+            return None
+    fields, _, _ = _record_fields(head)
+    return fields.get("warc-target-uri")
+
+
+def _starts_like_warc(fh) -> bool:
+    fh.seek(0)
+    head = fh.read(1 << 12)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(head)
+        except zlib.error:
+            return False
+    return head.startswith(b"WARC/")
+
+
 def iter_responses(path: str | Path) -> Iterator[ArchivedResponse]:
     path = Path(path).resolve()
     with open(path, "rb") as fh:
@@ -219,33 +308,139 @@ def warc_files(source: str | Path) -> list[Path]:
     raise FileNotFoundError(f"replay source {str(source)!r} does not exist")
 
 
+@dataclass(slots=True)
+class _Cut:
+    """A truncated response record: indexed so the request it would answer fails, naming it."""
+
+    file: str
+    offset: int
+    url: str | None
+
+
+@dataclass(slots=True)
+class _Crawl:
+    name: str
+    started: str  # earliest WARC-Date, ISO 8601 UTC, so it sorts as a string
+    records: dict[str, list[WarcLocation | _Cut]]
+
+
+def crawl_name(path: Path) -> str:
+    """The crawl a WARC file belongs to: the shared stem of govcrawl's files, otherwise the file itself."""
+    match = CRAWL_FILE.match(path.name)
+    return str(path.parent / match.group(1)) if match else str(path)
+
+
 class ArchiveIndex:
-    """URL -> the response records archived for it, in archive order; only locations are kept in memory."""
+    """URL -> the response records to replay for it (the newest crawl's, in archive order; see the module
+    docstring); only locations are kept in memory."""
 
     def __init__(self, files: Iterable[Path]) -> None:
         self.files = list(files)
-        self._records: dict[str, list[WarcLocation]] = defaultdict(list)
         self._served: dict[str, int] = defaultdict(int)
         self._handles: dict[str, object] = {}
+        self.truncated: list[_Cut] = []
+        self._count = 0
+        crawls: dict[str, _Crawl] = {}
         for path in self.files:
-            file = str(path)  # one string shared by all of the file's locations
-            with open(path, "rb") as fh:
-                iterator = ArchiveIterator(fh)
+            name = crawl_name(path)
+            crawl = crawls.setdefault(name, _Crawl(name, "", defaultdict(list)))
+            started = self._index_file(path, crawl.records)
+            if started and (not crawl.started or started < crawl.started):
+                crawl.started = started
+        # newest crawl last, so it overwrites the older crawls' sequences URL by URL
+        self._records: dict[str, list[WarcLocation | _Cut]] = {}
+        for crawl in sorted(crawls.values(), key=lambda c: (c.started, c.name)):
+            self._records.update(crawl.records)
+
+    def _index_file(self, path: Path, records: dict[str, list[WarcLocation | _Cut]]) -> str:
+        """Add the file's response records to `records`; return its earliest WARC-Date ('' if none)."""
+        file = str(path)  # one string shared by all of the file's locations
+        started = ""
+        end = 0  # where the last complete record ended
+        last: WarcLocation | None = None  # the file's last record, if it is a response
+        seen_any = False
+        with open(path, "rb") as fh:
+            iterator = ArchiveIterator(fh)
+            current: int | None = None  # offset of the record being read
+            try:
                 for record in iterator:
-                    if record.rec_type != "response":
-                        continue
-                    offset = iterator.get_record_offset()
+                    seen_any = True
+                    offset = current = iterator.get_record_offset()
                     url = record.rec_headers.get_header("WARC-Target-URI")
+                    date = record.rec_headers.get_header("WARC-Date") or ""
+                    if date and (not started or date < started):
+                        started = date
+                    is_response = record.rec_type == "response"
                     record_id = record.rec_headers.get_header("WARC-Record-ID")
                     iterator.read_to_end(record)
-                    self._records[_key(url)].append(
-                        WarcLocation(file, offset, iterator.get_record_length(), record_id))
+                    length = iterator.get_record_length()
+                    if _unread(record) or record.rec_headers.get_header("Content-Length") is None:
+                        # block shorter than its Content-Length, or headers cut before they announced one
+                        self._cut(records, file, offset, _tail_url(fh, offset))
+                        return started
+                    end = offset + length
+                    last = None
+                    if is_response:
+                        last = WarcLocation(file, offset, length, record_id)
+                        records[_key(url)].append(last)
+                        self._count += 1
+                    current = None
+            except Exception as exc:  # warcio fails in many ways on data that stops short
+                if not seen_any and not _starts_like_warc(fh):
+                    raise ValueError(f"{path}: not a WARC file ({str(exc).strip()})") from exc
+                # the record being read when the data ran out (or the one after the last complete record)
+                cut_at = current if current is not None else end
+                self._cut(records, file, cut_at, _tail_url(fh, cut_at))
+                return started
+            if not seen_any and path.stat().st_size:
+                raise ValueError(f"{path}: not a WARC file (no WARC record in it)")
+            # a gzip member cut short ends warcio's iteration silently: anything after the last record is one
+            fh.seek(end)
+            rest = fh.read(4096)
+            stripped = rest.lstrip(b"\r\n")
+            if stripped:
+                cut_at = end + len(rest) - len(stripped)
+                self._cut(records, file, cut_at, _tail_url(fh, cut_at))
+            elif last is not None:
+                self._check_last(records, last, fh)
+        return started
+
+    def _check_last(self, records: dict[str, list[WarcLocation | _Cut]], last: WarcLocation, fh) -> None:
+        """Verify a file's last record in full when it is a response (a gzip member cut in its trailer still
+        yields a record); the records before it are followed by another one, so they are complete."""
+        file = last.file
+        fh.seek(last.offset)
+        member = fh.read(last.length)
+        data, member_complete = _decompress_member(member)
+        fields, _, block_complete = _record_fields(data)
+        if not (member_complete and block_complete):
+            url = fields.get("warc-target-uri")
+            entries = records[_key(url)] if url else []
+            for i, entry in enumerate(entries):
+                if entry is last:
+                    entries[i] = _Cut(file, last.offset, url)
+                    self._count -= 1
+            self._warn(_Cut(file, last.offset, url))
+
+    def _cut(self, records: dict[str, list[WarcLocation | _Cut]], file: str, offset: int, url: str | None) -> None:
+        cut = _Cut(file, offset, url)
+        if url:
+            records[_key(url)].append(cut)
+        self._warn(cut)
+
+    def _warn(self, cut: _Cut) -> None:
+        self.truncated.append(cut)
+        logger.warning("%s at offset %d: truncated WARC record for %s; it will not be replayed",
+                       cut.file, cut.offset, cut.url or "(unknown URL)")
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self._records.values())
+        """Complete response records indexed, in all crawls."""
+        return self._count
 
     def next_response(self, url: str) -> ArchivedResponse | None:
-        """The next archived response for `url`: a retried request gets the retry's record, as in the crawl."""
+        """The next archived response for `url`: a retried request gets the retry's record, as in the crawl.
+
+        Raises TruncatedRecord (naming file and offset) when that record was cut short."""
         key = _key(url)
         records = self._records.get(key)
         if not records:
@@ -253,6 +448,8 @@ class ArchiveIndex:
         served = self._served[key]
         self._served[key] = served + 1
         location = records[min(served, len(records) - 1)]
+        if isinstance(location, _Cut):
+            raise TruncatedRecord(location.file, location.offset, location.url or url)
         handle = self._handles.get(location.file)
         if handle is None:
             handle = self._handles[location.file] = open(location.file, "rb")  # noqa: SIM115
