@@ -20,6 +20,12 @@ ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx")
 # attachment, and parsing a 100 KB page just to find that out costs more than the rest of the spider.
 ATTACHMENT_HINT = re.compile(rb"\.(?:pdf|docx?|wps|xlsx?)\b", re.IGNORECASE)
 NEXT_PAGE_TEXTS = ("下一页", "下页", "尾页", "末页")
+# An anchor is a pager link only when its whole text is a pager word (a navigation link "下一页领导…" is not):
+# 下一页, 下页, 后页, 尾页, 末页, 最后一页, optionally followed by an arrow, or an arrow alone (>, ›, », >>, >|).
+PAGER_TEXT = re.compile(r"^(?:(?:下一?页|后一?页|尾页|末页|最后一?页|最末页)[>›»]{0,2}|[>›»]{1,2}\|?)$")
+PAGER_TEXT_TRIM = "[]【】()（）<>"
+# Elements that hold a list page's pagination: <div class="page">, <div id="page_div">, .pagination, .fenye ...
+PAGER_AREA = re.compile(r"(?<![a-z])pag(?:e|er|es|ing|ination|bar|list|nav)?(?![a-z])|fenye|fanye|paging", re.IGNORECASE)
 INDEX_PAGE = re.compile(r"/index_\d+\.s?html?$")
 SKIPPED_SCHEMES = ("javascript:", "mailto:", "tel:", "#")
 
@@ -28,6 +34,19 @@ SKIPPED_SCHEMES = ("javascript:", "mailto:", "tel:", "#")
 class Link:
     url: str
     text: str
+
+
+def is_pager_text(text: str) -> bool:
+    """Whether an anchor's whole text is a pager word (下一页, 尾页, >, ...), brackets and spaces aside."""
+    compact = "".join(text.split())
+    if compact in (">", ">>", ">|"):
+        return True
+    return bool(compact) and bool(PAGER_TEXT.match(compact.strip(PAGER_TEXT_TRIM) or compact))
+
+
+def directory_of(path: str) -> str:
+    """The directory part of a URL path, with its trailing slash: /a/b/index_2.html -> /a/b/, /a/b/ -> /a/b/."""
+    return path[: path.rfind("/") + 1] if "/" in path else "/"
 
 
 def is_attachment_url(url: str) -> bool:
@@ -95,12 +114,56 @@ class PlatformAdapter:
         return f"{area} a[href]" if area else "a[href]"
 
     def text_pagination(self, response: TextResponse) -> list[str]:
-        """下一页/尾页 links and `index_N.html` siblings, the pagination most portals share."""
+        """下一页/尾页 links and `index_N.html` siblings, the pagination most portals share.
+
+        Only links that stay in the column: `index_N.html` pages of the column's own directory, and anchors
+        whose whole text is a pager word. When some of those sit in the page's pager area (div.page,
+        #page_div, .pagination ...), only those are taken, so a stray match elsewhere on the page is not.
+        """
         if "next_page" in self.selectors:  # the portal's own selector names its pagination links outright
             return [link.url for link in self.links(response, self.selectors["next_page"])]
-        pages = []
-        for link in self.links(response, "a[href]"):
-            if any(mark in link.text for mark in NEXT_PAGE_TEXTS) or INDEX_PAGE.search(urlsplit(link.url).path):
-                if not is_attachment_url(link.url):
-                    pages.append(link.url)
-        return pages
+        directories = self._column_directories(response)
+        in_pager: dict[str, None] = {}
+        elsewhere: dict[str, None] = {}
+        for node in response.css("a[href]"):
+            link = self._link(response, node)
+            if link is None or is_attachment_url(link.url) or link.url in in_pager:
+                continue
+            parts = urlsplit(link.url)
+            if INDEX_PAGE.search(parts.path):
+                if (parts.netloc, directory_of(parts.path)) not in directories:
+                    continue  # another column's list page: it would start a chain of its own
+            elif not self._is_pager_anchor(node):
+                continue
+            if self._in_pager_area(node):
+                in_pager[link.url] = None
+            else:
+                elsewhere.setdefault(link.url, None)
+        return list(in_pager or elsewhere)
+
+    @staticmethod
+    def _is_pager_anchor(node: Selector) -> bool:
+        text = " ".join(" ".join(node.css("::text").getall()).split())
+        if text:
+            return is_pager_text(text)
+        # an image button: <a href="..." title="下一页"><img src="next.gif"></a>
+        return is_pager_text(node.attrib.get("title") or "") or any(
+            is_pager_text(alt) for alt in node.css("img::attr(alt)").getall())
+
+    @staticmethod
+    def _in_pager_area(node: Selector) -> bool:
+        for ancestor in node.xpath("ancestor::*[@class or @id]"):
+            if ancestor.root.tag in ("html", "body"):
+                continue
+            if PAGER_AREA.search(f"{ancestor.attrib.get('class', '')} {ancestor.attrib.get('id', '')}"):
+                return True
+        return False
+
+    def _column_directories(self, response: TextResponse) -> set[tuple[str, str]]:
+        """(host, directory) of the column the list page being parsed belongs to: the page's own directory."""
+        here = urlsplit(response.url)
+        directories = {(here.netloc, directory_of(here.path))}
+        last = here.path.rsplit("/", 1)[-1]
+        if last and "." not in last:  # /zwgk/ndbg served without its trailing slash
+            directories.add((here.netloc, here.path + "/"))
+        return directories

@@ -10,24 +10,79 @@ from urllib.parse import urlsplit
 from govcrawl.adapters.base import Link, PlatformAdapter
 
 TRS_DOCUMENT = re.compile(r"/t\d{8}_\d+\.s?html?$")
-CREATE_PAGE_HTML = re.compile(r"createPageHTML\s*\(([^)]*)\)")
-ARGUMENT = re.compile(r"""\s*(?:"([^"]*)"|'([^']*)'|(-?\d+))\s*(?:,|$)""")
+CREATE_PAGE_HTML = re.compile(r"(\bfunction\s+)?\bcreatePageHTML\s*\(([^)]*)\)")
+STRING_ARG = re.compile(r"""^(?:"([^"]*)"|'([^']*)')$""")
+NUMBER_ARG = re.compile(r"^-?\d+$")
+IDENTIFIER = re.compile(r"^[A-Za-z_$][\w$]*$")
+# `var countPage = 5`, `currentPage = 0;`, `var sPageName = "index";` (ended by ; , } a newline or a comment)
+ASSIGNMENT = r"""(?<![\w$.])%s\s*=(?!=)\s*(?:"([^"]*)"|'([^']*)'|(-?\d+))(?=\s*(?:[;,}\r\n]|//|/\*|$))"""
+
+
+def _split_arguments(text: str) -> list[str]:
+    """The call's argument list split at its top-level commas (not those inside quotes)."""
+    args, current, quote = [], [], None
+    for char in text:
+        if quote:
+            current.append(char)
+            if char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+            current.append(char)
+        elif char == ",":
+            args.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    args.append("".join(current).strip())
+    return args if any(args) else []
+
+
+def _assigned_value(script: str, name: str, before: int) -> str | int | None:
+    """The value last assigned to `name` (an integer or string literal) before the call, else anywhere."""
+    matches = list(re.finditer(ASSIGNMENT % re.escape(name), script))
+    if not matches:
+        return None
+    preceding = [match for match in matches if match.start() < before]
+    dq, sq, number = (preceding or matches)[-1].groups()
+    return int(number) if number is not None else (dq if dq is not None else sq)
+
+
+def _argument_value(script: str, arg: str, before: int) -> str | int | None:
+    if NUMBER_ARG.match(arg):
+        return int(arg)
+    if literal := STRING_ARG.match(arg):
+        dq, sq = literal.groups()
+        return dq if dq is not None else sq
+    if IDENTIFIER.match(arg):
+        return _assigned_value(script, arg, before)
+    return None  # an expression: not worked out
+
+
+def _as_int(value: str | int | None) -> int | None:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and NUMBER_ARG.match(value.strip()):
+        return int(value.strip())
+    return None
 
 
 def parse_create_page_html(script: str) -> tuple[int, int, str, str] | None:
-    """(page count, current page, file prefix, suffix) from the first createPageHTML(...) call."""
-    # The page usually also carries the function's own definition, whose parameters are names: skip it.
+    """(page count, current page, file prefix, suffix) from the first createPageHTML(...) call.
+
+    Arguments may be literals or names of variables the page's scripts assign an integer or a string to:
+    `var countPage = 5; var currentPage = 0; createPageHTML(countPage, currentPage, "index", "html");`
+    """
     for match in CREATE_PAGE_HTML.finditer(script):
-        args: list[str | int] = []
-        for arg in ARGUMENT.finditer(match.group(1)):
-            dq, sq, number = arg.groups()
-            args.append(int(number) if number is not None else (dq if dq is not None else sq))
-        if len(args) >= 5 and isinstance(args[0], str):
+        if match.group(1):
+            continue  # the function's own definition, whose parameters are names
+        args = [_argument_value(script, arg, match.start()) for arg in _split_arguments(match.group(2))]
+        if len(args) >= 5 and isinstance(args[0], str) and _as_int(args[0]) is None:
             args = args[1:]  # newer templates lead with the id of the element to write into
         if len(args) < 4:
             continue
-        count, current, prefix, suffix = args[:4]
-        if isinstance(count, int) and isinstance(current, int) and isinstance(prefix, str) and isinstance(suffix, str):
+        count, current, prefix, suffix = _as_int(args[0]), _as_int(args[1]), args[2], args[3]
+        if count is not None and current is not None and isinstance(prefix, str) and isinstance(suffix, str):
             return count, current, prefix, suffix
     return None
 
@@ -42,7 +97,7 @@ class TrsAdapter(PlatformAdapter):
 
     def next_pages(self, response) -> list[str]:
         pages: list[str] = []
-        parsed = parse_create_page_html(" ".join(response.css("script::text").getall()))
+        parsed = parse_create_page_html("\n".join(response.css("script::text").getall()))
         if parsed is not None:
             count, _current, prefix, suffix = parsed
             # Page 0 is the column itself, where the crawl of this column started.

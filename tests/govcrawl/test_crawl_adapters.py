@@ -76,6 +76,86 @@ def test_generic_adapter_index_n_pagination():
                                                                       "关于报送年报的通知"]
 
 
+# A column list page of a county portal: its header and side navigation link other columns' list pages (an
+# index_3.html of 通知公告, an index_1.html of 政策文件) and a nav link whose text starts with 下一页; only the
+# pager area at the bottom pages through this column (the picture-news slider's › arrow is not a pager).
+NAV_LIST_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>政府信息公开年报_二连浩特市人民政府</title></head>
+<body>
+<div class="header"><ul class="nav">
+  <li><a href="/">首页</a></li>
+  <li><a href="/xwzx/tzgg/index_3.html">通知公告</a></li>
+  <li><a href="/zwgk/zcwj/index_1.html">政策文件</a></li>
+  <li><a href="/ldjs/">下一页领导之窗</a></li>
+  <li><a href="/hdjl/">互动交流</a></li>
+</ul></div>
+<div class="location">当前位置：<a href="/">首页</a> &gt; <a href="/zwgk/">政务公开</a> &gt; <a href="./">政府信息公开年报</a></div>
+<div class="side"><a href="../../xwzx/tzgg/index_3.html">更多通知 &gt;&gt;</a> <a href="/zwgk/zcwj/index_1.html">&gt;</a></div>
+<div class="focus"><img src="/images/tpxw1.jpg" alt="图片新闻"><a class="prev" href="/xwzx/tpxw/">‹</a><a class="next" href="/xwzx/tpxw/">›</a></div>
+<div class="list"><ul>
+  <li><a href="./202101/t20210129_1290521.html" title="二连浩特市人民政府2020年政府信息公开工作年度报告">二连浩特市人民政府2020年政府信息公开工作年度...</a><span>2021-01-29</span></li>
+  <li><a href="./202001/t20200120_1190340.html">二连浩特市人民政府2019年政府信息公开工作年度报告</a><span>2020-01-20</span></li>
+</ul></div>
+<div class="page">共3页 <span>1</span> <a href="index_1.html">2</a> <a href="index_2.html">3</a>
+  <a href="index_1.html"> 下一页 </a> <a href="index_2.html">尾页</a></div>
+<div class="footer"><a href="/wzdt/">网站地图</a> 主办：二连浩特市人民政府办公室</div>
+</body></html>"""
+
+
+def test_generic_pagination_stays_in_the_column():
+    adapter = GenericAdapter(REGISTRY["152501-szf"])
+    column = "http://www.elht.gov.cn/zwgk/zfxxgk/xxgknb/"
+    assert adapter.next_pages(HtmlResponse(url=column, body=NAV_LIST_PAGE.encode(), encoding="utf-8")) == [
+        f"{column}index_1.html", f"{column}index_2.html"]
+    # the same from a later page of the column (its directory is the column's)
+    later = HtmlResponse(url=f"{column}index_1.html", body=NAV_LIST_PAGE.encode(), encoding="utf-8")
+    assert adapter.next_pages(later) == [f"{column}index_1.html", f"{column}index_2.html"]
+
+
+def test_generic_pagination_takes_only_whole_pager_words_outside_a_pager_area():
+    adapter = GenericAdapter(REGISTRY["371703-zxqyj"])
+    body = ('<html><body><table><tr><td><a href="/Article/ShowClass.asp?ClassID=7">下一页领导活动</a></td>'
+            '<td><a href="/Article/ShowClass.asp?ClassID=9">尾页说明</a></td></tr></table>'
+            '<table><tr><td><a href="/Article/ShowArticle.asp?ArticleID=1187">2017年政府信息公开报告</a></td></tr></table>'
+            '<p>首页 上一页 <a href="ShowClass.asp?ClassID=54&amp;page=2">下一页&gt;</a> '
+            '<a href="ShowClass.asp?ClassID=54&amp;page=3">[尾页]</a></p></body></html>')
+    response = HtmlResponse(url="http://dt.smesd.gov.cn/Article/ShowClass.asp?ClassID=54", body=body.encode(),
+                            encoding="utf-8")
+    assert adapter.next_pages(response) == ["http://dt.smesd.gov.cn/Article/ShowClass.asp?ClassID=54&page=2",
+                                            "http://dt.smesd.gov.cn/Article/ShowClass.asp?ClassID=54&page=3"]
+
+
+def test_create_page_html_with_variable_arguments():
+    assert parse_create_page_html('var countPage = 5\nvar currentPage = 0;\n'
+                                  'createPageHTML(countPage, currentPage, "index", "html");') == (5, 0, "index", "html")
+    assert parse_create_page_html("countPage = 12;\ncurrentPage = 3; var sName = 'index', sExt = \"shtml\";\n"
+                                  "createPageHTML('page_div', countPage, currentPage, sName, sExt, 236);"
+                                  ) == (12, 3, "index", "shtml")
+    # names nothing assigns cannot be worked out
+    assert parse_create_page_html('createPageHTML(countPage, currentPage, "index", "html");') is None
+
+
+TRS_VARIABLE_LIST_PAGE = """<html><head><meta charset="utf-8"><title>部门年度报告</title>
+<script type="text/javascript" src="../../../images/createPageHTML.js"></script></head><body>
+<div class="nav"><a href="/xwzx/tzgg/index_3.html">通知公告</a></div>
+<ul class="list">
+  <li><a href="./202101/t20210118_781234.html">吉林市科技局2020年政府信息公开工作年度报告</a><span>2021-01-18</span></li>
+  <li><a href="./202001/t20200114_687214.html">吉林市科技局2019年政府信息公开工作年度报告</a><span>2020-01-14</span></li>
+</ul>
+<div class="page"><script>
+var countPage = 5//共多少页
+var currentPage = 0;//当前页
+</script><script>
+createPageHTML(countPage, currentPage, "index", "html");
+</script></div></body></html>"""
+
+
+def test_trs_list_page_with_variable_pagination():
+    adapter = TrsAdapter(REGISTRY["220200-szf"])
+    base = "http://www.jlcity.gov.cn/zwgk/zfxxgkndbg/bmndbg/"
+    response = HtmlResponse(url=f"{base}index.html", body=TRS_VARIABLE_LIST_PAGE.encode(), encoding="utf-8")
+    assert adapter.next_pages(response) == [f"{base}index_{n}.html" for n in range(1, 5)]
+
+
 def test_attachment_links_of_an_attachment_only_report():
     adapter = GenericAdapter(REGISTRY["220303-qzf"])
     links = adapter.attachment_links(fixture_response("005_attachment_only"))
