@@ -37,6 +37,9 @@ DOWNLOADER_MIDDLEWARES = {
     # RFC 9309: a robots.txt that answers 5xx or not at all forbids everything (stock Scrapy allows all).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "govcrawl.robots.StrictRobotsTxtMiddleware": 100,
+    # A redirect onto an already-fetched URL must still give its origin a page row (govcrawl.redirects).
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "govcrawl.redirects.RecordingRedirectMiddleware": 600,
     # Replaced by the subclass below, which adds backoff between attempts.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "govcrawl.retry.BackoffRetryMiddleware": 550,
