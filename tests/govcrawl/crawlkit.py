@@ -34,3 +34,28 @@ def run_crawl(cwd: Path, *args: str, env: dict[str, str] | None = None,
     if result.returncode != 0 or "Traceback" in result.stderr:
         pytest.fail(f"crawl failed ({result.returncode}): {' '.join(command)}\n{result.stderr[-6000:]}")
     return result
+
+
+def crawl_one_portal(tmp_path: Path, site: Path, column: str, host: str, *settings: str,
+                     handler=None) -> tuple[str, object, subprocess.CompletedProcess]:
+    """Serve `site` on loopback, crawl a one-portal registry whose column is `column`, live, without delays.
+    Returns (database URL, the stopped server with its request log, the crawl's result)."""
+    from govcrawl.seedsite.server import serve
+
+    registry = tmp_path / "portals"
+    registry.mkdir()
+    (registry / "220200-test.toml").write_text(
+        f'id = "220200-test"\nname = "测试"\nagency = "测试局"\nregion = "吉林省吉林市"\nplatform = "generic"\n'
+        f'columns = ["{column}"]\nallowed_hosts = ["{host}"]\n', encoding="utf-8")
+    server = serve(site)
+    if handler is not None:
+        server.RequestHandlerClass = handler
+    server.start_in_thread()
+    database_url = f"sqlite:///{tmp_path / 'govcrawl.db'}"
+    try:
+        result = run_crawl(tmp_path, "-s", f"GOVCRAWL_REGISTRY={registry}", "-s", f"DATABASE_URL={database_url}",
+                           "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", *settings,
+                           env=crawl_env(http_proxy=server.url))
+    finally:
+        server.stop()
+    return database_url, server, result

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from govcrawl.db import models as m
 from govcrawl.db.engine import make_engine
-from govcrawl.seedsite.server import _Handler, serve
+from govcrawl.seedsite.server import _Handler
 
-from crawlkit import FIXTURE_PAGES, crawl_env, run_crawl
+from crawlkit import FIXTURE_PAGES, crawl_one_portal
 from dbstate import snapshot
 
 HOST = "www.fail.gov.cn"
@@ -50,22 +50,9 @@ def test_failed_pages_are_recorded_and_the_rest_is_stored(tmp_path):
     save(site, BASE + "t20200114_3.html", b"<html>late</html>")
     save(site, BASE + "t20200114_4.html", b'<html><meta charset="utf-8">' + b"\xff\xfe\xfa\x80\x81" * 50)
     save(site, f"http://{HOST}/private/t20200114_5.html", b"<html>private</html>")
-    registry = tmp_path / "portals"
-    registry.mkdir()
-    (registry / "220200-fail.toml").write_text(
-        f'id = "220200-fail"\nname = "失败测试"\nagency = "测试局"\nregion = "吉林省吉林市"\nplatform = "generic"\n'
-        f'columns = ["{BASE}index.html"]\nallowed_hosts = ["{HOST}"]\n', encoding="utf-8")
-    server = serve(site)
-    server.RequestHandlerClass = SlowHandler
-    server.start_in_thread()
-    database_url = f"sqlite:///{tmp_path / 'govcrawl.db'}"
-    try:
-        result = run_crawl(tmp_path, "-s", f"GOVCRAWL_REGISTRY={registry}", "-s", f"DATABASE_URL={database_url}",
-                           "-s", "DOWNLOAD_TIMEOUT=1", "-s", "RETRY_TIMES=1", "-s", "GOVCRAWL_RETRY_BACKOFF_BASE=0.2",
-                           "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0",
-                           env=crawl_env(http_proxy=server.url))
-    finally:
-        server.stop()
+    database_url, server, result = crawl_one_portal(
+        tmp_path, site, BASE + "index.html", HOST, "-s", "DOWNLOAD_TIMEOUT=1", "-s", "RETRY_TIMES=1",
+        "-s", "GOVCRAWL_RETRY_BACKOFF_BASE=0.2", handler=SlowHandler)
 
     state = snapshot(database_url)
     pages, reports = state["pages"], state["reports"]

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 
-from govcrawl.seedsite.server import serve
-
-from crawlkit import FIXTURE_PAGES, crawl_env, run_crawl
+from crawlkit import FIXTURE_PAGES, crawl_one_portal
 from dbstate import snapshot
 from test_crawl_failures import HOST, save
 
@@ -27,20 +25,7 @@ def test_redirect_onto_a_fetched_page_is_recorded(tmp_path):
     meta = json.loads(sidecar.read_text(encoding="utf-8"))
     meta["headers"]["Location"] = BASE + "t20200114_1.html"
     sidecar.write_text(json.dumps(meta), encoding="utf-8")
-    registry = tmp_path / "portals"
-    registry.mkdir()
-    (registry / "220200-moved.toml").write_text(
-        f'id = "220200-moved"\nname = "moved"\nagency = "测试局"\nregion = "吉林省吉林市"\nplatform = "generic"\n'
-        f'columns = ["{BASE}index.html"]\nallowed_hosts = ["{HOST}"]\n', encoding="utf-8")
-    server = serve(site)
-    server.start_in_thread()
-    database_url = f"sqlite:///{tmp_path / 'govcrawl.db'}"
-    try:
-        run_crawl(tmp_path, "-s", f"GOVCRAWL_REGISTRY={registry}", "-s", f"DATABASE_URL={database_url}",
-                  "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-                  env=crawl_env(http_proxy=server.url))
-    finally:
-        server.stop()
+    database_url, _, _ = crawl_one_portal(tmp_path, site, BASE + "index.html", HOST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
     pages = snapshot(database_url)["pages"]
     moved = pages[BASE + "old_t20200114_1.html"]
     assert moved["final_url"] == BASE + "t20200114_1.html" and moved["error"] is None
