@@ -144,3 +144,24 @@ def _prose(v: _Values, text: str) -> list[Check]:
             else:
                 out.append(Check("prose_vs_table", scope, "warn", f"prose {m.group(0)!r} says {said}, the table says {_fmt(cell)}"))
     return out
+
+
+def carried_over_against_last_year(this_year: Sequence[Cell], last_year: Sequence[Cell]) -> list[Check]:
+    """Soft finding across two reports of one agency: this year's 上年结转 should equal last year's 结转下年度.
+
+    Agencies re-count, so a difference is a `warn`, never a `fail`."""
+    over = {c.col: c.value for c in this_year if (c.table, c.row) == ("applications", "carried_over")}
+    forward = {c.col: c.value for c in last_year if (c.table, c.row) == ("applications", "carried_forward")}
+    checks = []
+    for col in T.APPLICANT_ORDER:
+        if col not in over or col not in forward:
+            continue
+        now, before = over[col], forward[col]
+        if now is None or before is None:
+            checks.append(Check("applications.carried_over_vs_last_year", col, "not_assessable", "operand missing or blank"))
+        elif now == before:
+            checks.append(Check("applications.carried_over_vs_last_year", col, "pass", f"{_fmt(now)} = {_fmt(before)}"))
+        else:
+            checks.append(Check("applications.carried_over_vs_last_year", col, "warn",
+                                f"上年结转 {_fmt(now)} ≠ last year's 结转下年度 {_fmt(before)}"))
+    return checks

@@ -11,6 +11,7 @@ from typing import IO, Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from extractors.checks import carried_over_against_last_year
 from extractors.model import Attachment, Cell, Check, Section
 from extractors.model import Report as ReportRecord
 from govcrawl.db import models as m
@@ -51,9 +52,30 @@ def iter_reports(engine: Engine) -> Iterator[dict[str, Any]]:
             .join(m.Page, m.Page.id == m.Report.page_id)
             .order_by(m.Report.portal_id, m.Report.report_year, m.Report.url, m.Report.id)
         ).all()
+        carried_forward = _carried_forward_by_year(session)
         for start in range(0, len(order), CHUNK):
-            yield from _chunk(session, order[start : start + CHUNK])
+            yield from _chunk(session, order[start : start + CHUNK], carried_forward)
             session.expunge_all()
+
+
+def _carried_forward_by_year(session: Session) -> dict[tuple[str | None, str | None, int], list[Cell]]:
+    """Every stored report's 结转下年度 cells by (portal, agency, report year), the newest version winning:
+    the other half of the cross-year check, which only a store of many reports can make."""
+    found: dict[tuple[str | None, str | None, int], list[Cell]] = {}
+    rows = session.execute(
+        select(m.Report.id, m.Report.portal_id, m.Report.agency, m.Report.report_year, m.ReportCell)
+        .join(m.ReportCell, m.ReportCell.report_id == m.Report.id)
+        .where(m.ReportCell.table == "applications", m.ReportCell.row == "carried_forward",
+               m.Report.report_year.is_not(None))
+        .order_by(m.Report.id)
+    )
+    latest: dict[tuple[str | None, str | None, int], int] = {}
+    for report_id, portal, agency, year, c in rows:
+        key = (portal, agency, year)
+        if latest.get(key) != report_id:
+            latest[key], found[key] = report_id, []
+        found[key].append(Cell(c.table, c.row, c.col, _value(c.value, c.value_is_integer), c.raw, c.unit))
+    return found
 
 
 CHILDREN = (
@@ -64,7 +86,7 @@ CHILDREN = (
 )
 
 
-def _chunk(session: Session, chunk) -> Iterator[dict[str, Any]]:
+def _chunk(session: Session, chunk, carried_forward) -> Iterator[dict[str, Any]]:
     ids = [report_id for report_id, _ in chunk]
     reports = {r.id: r for r in session.scalars(select(m.Report).where(m.Report.id.in_(ids)))}
     children: dict[str, dict[int, list]] = {name: defaultdict(list) for name, *_ in CHILDREN}
@@ -73,6 +95,9 @@ def _chunk(session: Session, chunk) -> Iterator[dict[str, Any]]:
             children[name][child.report_id].append(child)
     for report_id, fetched_at in chunk:
         report = reports[report_id]
+        cells = [Cell(c.table, c.row, c.col, _value(c.value, c.value_is_integer), c.raw, c.unit)
+                 for c in children["cells"][report_id]]
+        last_year = carried_forward.get((report.portal_id, report.agency, (report.report_year or 0) - 1), [])
         record = ReportRecord(
             url=report.url,
             title=report.title,
@@ -85,9 +110,9 @@ def _chunk(session: Session, chunk) -> Iterator[dict[str, Any]]:
             text=report.text,
             sections=[Section(s.heading, s.text) for s in children["sections"][report_id]],
             attachments=[Attachment(a.url, a.text) for a in children["attachments"][report_id]],
-            cells=[Cell(c.table, c.row, c.col, _value(c.value, c.value_is_integer), c.raw, c.unit)
-                   for c in children["cells"][report_id]],
-            checks=[Check(c.rule, c.scope, c.status, c.detail) for c in children["checks"][report_id]],
+            cells=cells,
+            checks=[Check(c.rule, c.scope, c.status, c.detail) for c in children["checks"][report_id]]
+            + carried_over_against_last_year(cells, last_year),
             warnings=list(report.warnings or []),
         )
         out = record.to_dict(path=None)

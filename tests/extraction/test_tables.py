@@ -173,3 +173,19 @@ def test_label_variants_real_reports_use():
     apps = cells(extract(page(body)), "applications")
     assert {row for row, _ in apps} == {"new", "carried_over", "granted", "total", "carried_forward"}
     assert apps[("carried_forward", "total")].value == 2
+
+
+def test_carried_over_is_compared_with_last_years_carried_forward():
+    from extractors.checks import carried_over_against_last_year
+    from extractors.model import Cell
+
+    this_year = [Cell("applications", "carried_over", "total", 3, "3", "件"),
+                 Cell("applications", "carried_over", "natural_person", 2, "2", "件"),
+                 Cell("applications", "carried_over", "commercial", None, "", "件")]
+    last_year = [Cell("applications", "carried_forward", "total", 3, "3", "件"),
+                 Cell("applications", "carried_forward", "natural_person", 1, "1", "件"),
+                 Cell("applications", "carried_forward", "commercial", 0, "0", "件")]
+    checks = {c.scope: c for c in carried_over_against_last_year(this_year, last_year)}
+    assert (checks["total"].status, checks["natural_person"].status, checks["commercial"].status) == (
+        "pass", "warn", "not_assessable")
+    assert checks["natural_person"].detail == "上年结转 2 ≠ last year's 结转下年度 1"

@@ -116,3 +116,23 @@ def test_export_console_entry_point_prints_no_traceback_for_a_bad_database():
     assert result.returncode == 1 and result.stdout == b""
     assert result.stderr.decode().strip() == ("govcrawl export: cannot use database bogus://x: "
                                               "Can't load plugin: sqlalchemy.dialects:bogus")
+
+
+def test_jsonl_compares_carried_over_with_the_same_agencys_previous_report(database_url, tmp_path):
+    engine = make_engine(database_url)
+    upgrade(engine)
+    store = Store(engine)
+    store.upsert_portals(load_registry(SEEDS / "portals").values())
+    last_year = Report(url="http://www.jlcity.gov.cn/2018.html", title="吉林市科技局2018年政府信息公开工作年度报告",
+                       agency="吉林市科技局", report_year=2018, generation="pre2019", is_report=True, text="……",
+                       cells=[Cell("applications", "carried_forward", "total", 2, "2", "件")])
+    store.write_pages([document("http://www.jlcity.gov.cn/2018.html", b"c", last_year),
+                       document("http://www.jlcity.gov.cn/r.html", b"a", report_2019())])
+    engine.dispose()
+    out = tmp_path / "reports.jsonl"
+    assert main(["export", "--db", database_url, "--out", str(out)]) == 0
+    by_year = {r["report_year"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    (finding,) = [c for c in by_year[2019]["checks"] if c["rule"] == "applications.carried_over_vs_last_year"]
+    assert finding == {"rule": "applications.carried_over_vs_last_year", "scope": "total", "status": "warn",
+                       "detail": "上年结转 0 ≠ last year's 结转下年度 2"}
+    assert not [c for c in by_year[2018]["checks"] if c["rule"] == "applications.carried_over_vs_last_year"]
