@@ -9,6 +9,7 @@ import os
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from extractors import ExtractError
 from govcrawl.asyncutil import run_in_executor
 from govcrawl.extraction import extract_page
 from govcrawl.items import FetchedPage
@@ -62,12 +63,14 @@ class ExtractPipeline:
             self.executor.shutdown(wait=False, cancel_futures=True)
             self.executor = self._new_executor()
             item.error = "extraction failed: the worker process died"
+        except ExtractError as exc:
+            item.error = f"undecodable body: {exc} (url {url})"
         except Exception as exc:  # noqa: BLE001 - any extractor bug must cost one page, not the crawl
             logger.error("Extraction failed for %s: %s: %s", url, type(exc).__name__, exc)
             item.error = f"extraction failed: {type(exc).__name__}: {exc}"
         else:
             # The charset the extractor actually decoded with is the page's encoding of record.
-            item.encoding = getattr(item.report, "encoding", None) or item.encoding
+            item.encoding = item.report.encoding
             self.stats.inc_value("govcrawl/extract/pages")
             self.stats.inc_value("govcrawl/extract/seconds", seconds)
             if item.report.is_report:

@@ -156,8 +156,9 @@ class PortalsSpider(scrapy.Spider):
             parent_url=info.get("parent_url"),
             link_text=info.get("link_text"),
         )
-        if page.kind != "attachment" and isinstance(response, TextResponse):
-            try:  # the extractor's own decoding decision, so the page row and its report agree
+        # Document pages are decoded by the extractor in its worker (ExtractPipeline); list pages here.
+        if page.kind == "list" and isinstance(response, TextResponse):
+            try:  # the extractor's own decoding decision, so every page row says the same
                 _, page.encoding, _ = decode(response.body, {"Content-Type": content_type or ""})
             except DecodeError as exc:
                 page.error = f"undecodable body: {exc} (url {response.url})"
