@@ -65,7 +65,7 @@ def _carried_forward_by_year(session: Session) -> dict[tuple[str | None, str | N
     rows = session.execute(
         select(m.Report.id, m.Report.portal_id, m.Report.agency, m.Report.report_year, m.ReportCell)
         .join(m.ReportCell, m.ReportCell.report_id == m.Report.id)
-        .where(m.ReportCell.table == "applications", m.ReportCell.row == "carried_forward",
+        .where(m.ReportCell.table_name == "applications", m.ReportCell.row_key == "carried_forward",
                m.Report.report_year.is_not(None))
         .order_by(m.Report.id)
     )
@@ -74,7 +74,7 @@ def _carried_forward_by_year(session: Session) -> dict[tuple[str | None, str | N
         key = (portal, agency, year)
         if latest.get(key) != report_id:
             latest[key], found[key] = report_id, []
-        found[key].append(Cell(c.table, c.row, c.col, _value(c.value, c.value_is_integer), c.raw, c.unit))
+        found[key].append(Cell(c.table_name, c.row_key, c.col_key, _value(c.value, c.value_is_integer), c.raw, c.unit))
     return found
 
 
@@ -95,7 +95,7 @@ def _chunk(session: Session, chunk, carried_forward) -> Iterator[dict[str, Any]]
             children[name][child.report_id].append(child)
     for report_id, fetched_at in chunk:
         report = reports[report_id]
-        cells = [Cell(c.table, c.row, c.col, _value(c.value, c.value_is_integer), c.raw, c.unit)
+        cells = [Cell(c.table_name, c.row_key, c.col_key, _value(c.value, c.value_is_integer), c.raw, c.unit)
                  for c in children["cells"][report_id]]
         last_year = carried_forward.get((report.portal_id, report.agency, (report.report_year or 0) - 1), [])
         record = ReportRecord(

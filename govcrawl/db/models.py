@@ -138,13 +138,14 @@ class ReportCell(Base):
     """data-dictionary.md §3: one number of a statistics table."""
 
     __tablename__ = "report_cells"
-    __table_args__ = (UniqueConstraint("report_id", "table", "row", "col"),)
+    __table_args__ = (UniqueConstraint("report_id", "table_name", "row_key", "col_key"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
-    table: Mapped[str] = mapped_column(String(32))
-    row: Mapped[str] = mapped_column(Text)
-    col: Mapped[str] = mapped_column(String(64))
+    # Not `table`/`row`: reserved words in SQL, which every user query would have to quote.
+    table_name: Mapped[str] = mapped_column(String(32))
+    row_key: Mapped[str] = mapped_column(Text)
+    col_key: Mapped[str] = mapped_column(String(64))
     value: Mapped[float | None] = mapped_column(Float)
     # The JSON output distinguishes 3 from 3.0; a float column alone cannot.
     value_is_integer: Mapped[bool | None] = mapped_column(Boolean)

@@ -317,9 +317,9 @@ def _cell_rows(report_id: int, cells) -> list[dict[str, Any]]:
         # The extractor promises one cell per (table,row,col); keep the first if a page repeats a table.
         rows.setdefault((c.table, c.row, c.col), {
             "report_id": report_id,
-            "table": c.table,
-            "row": c.row,
-            "col": c.col,
+            "table_name": c.table,
+            "row_key": c.row,
+            "col_key": c.col,
             "value": None if c.value is None else float(c.value),
             "value_is_integer": None if c.value is None else isinstance(c.value, int),
             "raw": c.raw,

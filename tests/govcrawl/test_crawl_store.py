@@ -76,7 +76,8 @@ def test_migrations_create_every_table_and_are_rerunnable(database_url):
     assert {"portals", "crawl_runs", "pages", "attachment_files", "reports", "report_cells", "report_sections",
             "check_results", "report_attachments", "alembic_version"} <= tables
     columns = {c["name"] for c in inspect(engine).get_columns("report_cells")}
-    assert {"table", "row", "col", "value", "raw", "unit"} <= columns
+    assert {"table_name", "row_key", "col_key", "value", "raw", "unit"} <= columns
+    assert not {"table", "row"} & columns  # reserved words: plain SQL would have to quote them
     engine.dispose()
 
 
@@ -117,7 +118,7 @@ def test_values_round_trip_exactly(store):
     store.write_pages([document("http://www.jlcity.gov.cn/r.html", "正文".encode("gbk"), report_2019())])
     with Session(store.engine) as conn:
         report = conn.execute(select(m.Report)).scalar_one()
-        cells = {(c.table, c.row, c.col): c for c in conn.execute(select(m.ReportCell)).scalars()}
+        cells = {(c.table_name, c.row_key, c.col_key): c for c in conn.execute(select(m.ReportCell)).scalars()}
         page = conn.execute(select(m.Page).where(m.Page.kind == "document")).scalar_one()
     assert report.title == "吉林市科技局2019年政府信息公开工作年度报告"
     assert report.published_date == dt.date(2020, 1, 14) and report.report_year == 2019
@@ -175,7 +176,7 @@ def test_a_stored_report_is_not_mixed_with_a_later_extraction_of_the_same_page(s
     changed.cells = [Cell("applications", "granted", "total", 1, "1", "件")]
     store.write_pages([document(url, b"same bytes", changed)])
     with Session(store.engine) as conn:
-        rows = {(c.table, c.row, c.col) for c in conn.scalars(select(m.ReportCell))}
+        rows = {(c.table_name, c.row_key, c.col_key) for c in conn.scalars(select(m.ReportCell))}
     assert len(rows) == 5 and ("applications", "granted", "total") not in rows
 
 
@@ -279,3 +280,25 @@ def test_report_attachments_join_the_attachment_pages_as_the_spider_requests_the
             .join(m.AttachmentFile, m.AttachmentFile.content_hash == m.Page.content_hash)
         ).all()
     assert joined == [(fetched, "attachment", b"%PDF-1.4")]
+
+
+def test_cells_are_queried_with_plain_sql_and_the_rename_migrates_old_rows(tmp_path):
+    """Migration 0003: cells stored under the old column names survive the rename, and a plain SQL query
+    without quoting works (it failed on `table`/`row`, reserved words)."""
+    from govcrawl.db.engine import make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0002")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO portals (id, name, agency, region, division_code, platform, column_urls, "
+                             "allowed_hosts) VALUES ('220200-x', 'n', 'a', 'r', '220200', 'generic', '[]', '[]')")
+        conn.exec_driver_sql("INSERT INTO pages (id, kind, url, url_hash, content_hash) VALUES (1, 'document', 'u', "
+                             "'h', 'c')")
+        conn.exec_driver_sql("INSERT INTO reports (id, page_id, text, warnings) VALUES (1, 1, '', '[]')")
+        conn.exec_driver_sql('INSERT INTO report_cells (report_id, "table", "row", col, value, raw) '
+                             "VALUES (1, 'applications', 'new', 'total', 3, '3')")
+    upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("select table_name, row_key, col_key, value from report_cells").all()
+    engine.dispose()
+    assert rows == [("applications", "new", "total", 3.0)]
