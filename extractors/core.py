@@ -7,6 +7,7 @@ import re
 from . import chrome, content, metadata
 from .checks import run_checks
 from .decode import DecodeError, decode
+from .document import Document
 from .model import Report
 from .normalize import nfkc
 from .rows import leaf_tables, table_rows, text_rows
@@ -49,16 +50,23 @@ def _looks_like_html(text: str, headers: dict[str, str] | None) -> bool:
 
 
 def _from_text(raw: str, url: str | None) -> Report:
-    text = nfkc(raw)
+    return from_document(Document("text", raw), url)
+
+
+def from_document(document: Document, url: str | None) -> Report:
+    """A report from a format reader's Document: metadata from its first lines, cells from its tables (or,
+    when the reader found none, from the text through the plain-text table reader)."""
+    text = nfkc(document.text)
     title = metadata.title_from_text(text)
     info = [line for line in text.splitlines()[:15] if chrome.is_info_line(line)]
-    report = Report(url=url, title=title)
+    report = Report(url=url, title=title, format=document.format)
     report.published_date = metadata.published_date(*info)
     report.source = metadata.source("\n".join(info))
     report.text = chrome.clean_lines(text, title)
-    blocks = [text_rows(report.text)]
+    blocks = document.tables or [text_rows(report.text)]
     _finish(report, blocks)
     report.agency = metadata.filler_agency(report.text) or metadata.title_agency(title)
+    report.warnings[:0] = document.warnings
     return report
 
 

@@ -45,6 +45,7 @@ class Report:
     source: str | None = None
     generation: str | None = None
     is_report: bool = False
+    format: str = "html"  # what the report was read from: html | text | pdf | docx | doc | wps | xlsx | xls
     text: str = ""
     sections: list[Section] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)

@@ -97,6 +97,6 @@ def test_cli_reads_standard_input_and_keeps_the_contract_keys():
                          capture_output=True, check=True)
     (obj,) = [json.loads(line) for line in run.stdout.decode("utf-8").splitlines()]
     assert list(obj) == ["path", "url", "title", "agency", "report_year", "published_date", "source", "generation",
-                         "is_report", "text", "sections", "attachments", "cells", "checks", "warnings"]
+                         "is_report", "format", "text", "sections", "attachments", "cells", "checks", "warnings"]
     assert obj["path"] == "-" and obj["url"] == "http://example.gov.cn/a.html"
     assert "\\u" not in run.stdout.decode("utf-8")
