@@ -11,6 +11,31 @@ from .normalize import no_space
 
 Number = int | float
 
+# Every rule this module can report: (statement, generations it applies to, status when the numbers disagree).
+# The data dictionary (extractors.dictionary) is generated from this table.
+CHECK_RULES: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "applications.balance": ("new + carried_over = total + carried_forward, per column (printed in the table's "
+                             "own header)", ("2019", "2021"), "fail"),
+    "applications.results_sum": ("total = granted + partial + Σdenied.* + Σunable.* + Σnot_processed.* + other "
+                                 "(2019) or Σother.* (2021), per column", ("2019", "2021"), "fail"),
+    "applications.row_sum": ("total = natural_person + commercial + research + social_org + legal_service + "
+                             "other_org, per row", ("2019", "2021"), "fail"),
+    "appeals.sum": ("total = upheld + corrected + other + pending, per row", ("2019", "2021"), "fail"),
+    "active.published_total": ("published_total ≥ published (对外公开总数量 is a running count)", ("2019",), "warn"),
+    "legacy.received_sum": ("requests.received = Σ requests.received.*", ("pre2019",), "fail"),
+    "legacy.closed_sum": ("requests.closed = on_time + extended", ("pre2019",), "fail"),
+    "legacy.answered_sum": ("requests.answered = Σ its numbered children", ("pre2019",), "fail"),
+    "legacy.denied_sum": ("requests.answered.denied = Σ its reasons", ("pre2019",), "fail"),
+    "legacy.review_sum": ("review.total = upheld + corrected + other", ("pre2019",), "fail"),
+    "legacy.litigation_sum": ("litigation.total = upheld + corrected + other", ("pre2019",), "fail"),
+    "legacy.staff_sum": ("org.staff = full_time + part_time", ("pre2019",), "fail"),
+    "prose_vs_table": ("a figure the prose states (公开政府信息…条, 收到申请…件, 未收到申请) equals the table's cell",
+                       ("pre2019", "2019", "2021"), "warn"),
+    "applications.carried_over_vs_last_year": ("this year's carried_over = the same agency's carried_forward of "
+                                               "the year before (made by the export and the browser, across reports)",
+                                               ("2019", "2021"), "warn"),
+}
+
 
 def _fmt(n: Number) -> str:
     return str(round(n, 6)).removesuffix(".0") if isinstance(n, float) else str(n)

@@ -10,6 +10,15 @@ from dataclasses import dataclass
 
 from .normalize import label_core
 
+# Each table's key, its heading in the official template, and the generations that have it (dictionary §3).
+TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "active": ("二、主动公开政府信息情况", ("2019", "2021")),
+    "applications": ("三、收到和处理政府信息公开申请情况", ("2019", "2021")),
+    "appeals": ("四、政府信息公开行政复议、行政诉讼情况", ("2019", "2021")),
+    "legacy": ("政府信息公开情况统计表", ("pre2019",)),
+}
+GENERATIONS: dict[str, str] = {"pre2019": "2008-2018", "2019": "2019-2020", "2021": "2021-"}
+
 # ---------------------------------------------------------------- table `active` (2019, 2021)
 
 ACTIVE_ROWS: dict[str, tuple[str, ...]] = {
@@ -79,6 +88,7 @@ APPLICANT_COLS: dict[str, tuple[str, ...]] = {
     "total": ("总计",),
 }
 APPLICANT_ORDER = tuple(APPLICANT_COLS)
+APPLICATIONS_UNIT = "件"
 APPLICANT_SUBTOTAL_WORDS = frozenset({"小计", "法人小计", "法人或其他组织小计", "合计"})
 APPLICATION_HEADER_WORDS = {"申请人情况", "法人或其他组织", *(a for v in APPLICANT_COLS.values() for a in v)}
 
@@ -143,6 +153,7 @@ APPEAL_COLS: dict[str, tuple[str, ...]] = {
 }
 APPEAL_HEADER_WORDS = {"行政诉讼", *(a for v in (*APPEAL_ROWS.values(), *APPEAL_COLS.values()) for a in v)}
 APPEAL_ORDER = tuple((r, c) for r in APPEAL_ROWS for c in APPEAL_COLS)
+APPEALS_UNIT = "件"
 
 # ---------------------------------------------------------------- table `legacy` (pre2019)
 
@@ -262,6 +273,9 @@ LEGACY_ROWS: tuple[LegacyRow, ...] = tuple(
 )
 LEGACY_SECTION_KEYS = {key for _, key, _, _ in LEGACY_SECTIONS}
 LEGACY_MONEY = {"fees.total", "org.budget"}
+
+# The legacy table's value columns: 统计数 (or a year's column), and a local variant's running total.
+LEGACY_COLS: dict[str, str] = {"value": "统计数", "cumulative": "历年累计"}
 
 # Header cells of a legacy table and the column each names.
 LEGACY_HEADER_COLS: dict[str, str] = {
