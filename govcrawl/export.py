@@ -1,8 +1,9 @@
-"""Read stored reports back out: JSON Lines in extract-output.md's shape, or a one-row-per-report CSV."""
+"""Read stored reports back out, one record per report: extract-output.md's fields (without the `path` of a
+local file) plus where it came from (`portal`, `region`, `fetched_at`). JSON Lines here; the spreadsheet and
+Parquet shapes of the same records in govcrawl.tabular."""
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import defaultdict
 from collections.abc import Iterator
@@ -18,25 +19,6 @@ from govcrawl.db import models as m
 
 CHUNK = 200
 
-# (csv column, table, row, col): the headline figures of each generation.
-HEADLINE_CELLS = [
-    ("applications_new", "applications", "new", "total"),
-    ("applications_carried_over", "applications", "carried_over", "total"),
-    ("applications_total", "applications", "total", "total"),
-    ("applications_carried_forward", "applications", "carried_forward", "total"),
-    ("appeals_review_total", "appeals", "review", "total"),
-    ("appeals_litigation_direct_total", "appeals", "litigation_direct", "total"),
-    ("appeals_litigation_after_review_total", "appeals", "litigation_after_review", "total"),
-    ("legacy_active_total", "legacy", "active.total", "value"),
-    ("legacy_requests_received", "legacy", "requests.received", "value"),
-    ("legacy_review_total", "legacy", "review.total", "value"),
-    ("legacy_litigation_total", "legacy", "litigation.total", "value"),
-]
-METADATA = ["portal", "url", "title", "agency", "report_year", "published_date", "source", "generation",
-            "fetched_at"]
-CSV_COLUMNS = METADATA + [name for name, *_ in HEADLINE_CELLS] + ["checks_failed", "cells"]
-
-
 def _value(value: float | None, is_integer: bool | None) -> int | float | None:
     if value is None:
         return None
@@ -44,8 +26,8 @@ def _value(value: float | None, is_integer: bool | None) -> int | float | None:
 
 
 def iter_reports(engine: Engine) -> Iterator[dict[str, Any]]:
-    """One dict per stored report: extract-output.md's object plus `portal` and `fetched_at`. Reads in
-    chunks, so exporting a large database takes the memory of one chunk."""
+    """One dict per stored report: extract-output.md's object (no `path`) plus `portal`, `region` and
+    `fetched_at`. Reads in chunks, so exporting a large database takes the memory of one chunk."""
     with Session(engine) as session:
         order = session.execute(
             select(m.Report.id, m.Page.fetched_at)
@@ -53,8 +35,9 @@ def iter_reports(engine: Engine) -> Iterator[dict[str, Any]]:
             .order_by(m.Report.portal_id, m.Report.report_year, m.Report.url, m.Report.id)
         ).all()
         carried_forward = _carried_forward_by_year(session)
+        regions = dict(session.execute(select(m.Portal.id, m.Portal.region)).all())
         for start in range(0, len(order), CHUNK):
-            yield from _chunk(session, order[start : start + CHUNK], carried_forward)
+            yield from _chunk(session, order[start : start + CHUNK], carried_forward, regions)
             session.expunge_all()
 
 
@@ -86,7 +69,7 @@ CHILDREN = (
 )
 
 
-def _chunk(session: Session, chunk, carried_forward) -> Iterator[dict[str, Any]]:
+def _chunk(session: Session, chunk, carried_forward, regions) -> Iterator[dict[str, Any]]:
     ids = [report_id for report_id, _ in chunk]
     reports = {r.id: r for r in session.scalars(select(m.Report).where(m.Report.id.in_(ids)))}
     children: dict[str, dict[int, list]] = {name: defaultdict(list) for name, *_ in CHILDREN}
@@ -115,8 +98,10 @@ def _chunk(session: Session, chunk, carried_forward) -> Iterator[dict[str, Any]]
             + carried_over_against_last_year(cells, last_year),
             warnings=list(report.warnings or []),
         )
-        out = record.to_dict(path=None)
+        out = record.to_dict()
+        del out["path"]  # a local file's path in `python -m extractors`; a stored report has its url
         out["portal"] = report.portal_id
+        out["region"] = regions.get(report.portal_id)
         out["fetched_at"] = fetched_at.isoformat() + "Z" if fetched_at else None
         yield out
 
@@ -125,22 +110,5 @@ def write_jsonl(engine: Engine, out: IO[str]) -> int:
     count = 0
     for record in iter_reports(engine):
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        count += 1
-    return count
-
-
-def write_csv(engine: Engine, out: IO[str]) -> int:
-    """UTF-8 with BOM (the caller opens `out` with encoding='utf-8-sig') so Excel reads the Chinese."""
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    count = 0
-    for record in iter_reports(engine):
-        cells = {(c["table"], c["row"], c["col"]): c["value"] for c in record["cells"]}
-        row = {name: record[name] for name in METADATA}
-        for name, table, row_key, col in HEADLINE_CELLS:
-            row[name] = cells.get((table, row_key, col))
-        row["checks_failed"] = sum(c["status"] == "fail" for c in record["checks"])
-        row["cells"] = len(record["cells"])
-        writer.writerow(row)
         count += 1
     return count

@@ -4,6 +4,9 @@
 BOT_NAME = "govcrawl"
 SPIDER_MODULES = ["govcrawl.spiders"]
 NEWSPIDER_MODULE = "govcrawl.spiders"
+# Our `crawl` command: checks the configuration before starting (one line and exit 2 for a mistake), keeps
+# Scrapy's start-up lines out of the default log, and exits non-zero when the run lost pages.
+COMMANDS_MODULE = "govcrawl.commands"
 
 # Portals' operators must be able to tell who is crawling and how to reach them.
 USER_AGENT = ("govcrawl/0.1 (+https://github.com/govcrawl/govcrawl; annual-report research crawler; "
@@ -61,6 +64,15 @@ ITEM_PIPELINES = {
 
 # Per-item DEBUG lines for thousands of pages would bury the end-of-crawl summary.
 LOG_LEVEL = "INFO"
+# The crawl ends with its own summary (govcrawl.summary); Scrapy's 46-line stats dump after it would bury it.
+# The stats are still stored with the crawl run (crawl_runs.stats).
+STATS_DUMP = False
+# Progress per portal (govcrawl.progress) replaces Scrapy's all-portals "Crawled N pages" line.
+EXTENSIONS = {
+    "scrapy.extensions.logstats.LogStats": None,
+    "govcrawl.progress.PortalProgress": 500,
+}
+GOVCRAWL_PROGRESS_SECONDS = 60.0  # how often a long run logs its per-portal progress
 
 # No remote console or code-execution endpoint on a crawler box; the log and the database report progress.
 TELNETCONSOLE_ENABLED = False
@@ -70,7 +82,8 @@ REMOTE_CONTROL_ENABLED = False
 
 # SQLAlchemy URL; None means $GOVCRAWL_DATABASE_URL, else sqlite:///govcrawl.db in the working directory.
 DATABASE_URL = None
-GOVCRAWL_REGISTRY = None  # portal registry folder; None means seeds/portals
+# Portal registry folder or file; None means $GOVCRAWL_REGISTRY (the demo registry only when replaying the demo).
+GOVCRAWL_REGISTRY = None
 GOVCRAWL_ARCHIVE_DIR = "archive"  # where the crawl writes its WARC files
 GOVCRAWL_ARCHIVE_MAX_BYTES = 1024**3  # start a new WARC file at 1 GiB, the customary size for tools and transfer
 GOVCRAWL_REPLAY = None  # set by `-a replay=PATH`

@@ -1,18 +1,32 @@
-"""The short human summary a crawl ends with."""
+"""The short human summary a crawl ends with: what this run saw, what of it was new to the database, per
+portal, and where the rows and the archive are."""
 
 from __future__ import annotations
 
+from govcrawl.progress import portal_counts
 
-def format_summary(*, portals: int, run, counts: dict[str, int], database: str, archive: str | None,
-                   replay: bool, replay_misses: int = 0, archive_files: int = 0) -> str:
+TABLES = (("reports", "report(s)"), ("report_cells", "cell(s)"), ("pages", "page(s)"))
+
+
+def format_summary(*, portals, run, before: dict[str, int], after: dict[str, int], stats, database: str,
+                   archive: str | None, replay: bool, replay_misses: int = 0, archive_files: int = 0) -> str:
     mode = "Replay" if replay else "Crawl"
+    new = {table: after.get(table, 0) - before.get(table, 0) for table, _ in TABLES}
+    seen = {"reports": run.reports, "report_cells": run.cells, "pages": run.pages}
     lines = [
-        f"{mode} finished: {portals} portal(s), {run.pages} page(s), {run.reports} report(s), "
+        f"{mode} finished: {len(portals)} portal(s), {run.pages} page(s), {run.reports} report(s), "
         f"{run.cells} cell(s), {run.failed_checks} failed check(s), {run.failed_pages} failed page(s)"
         + (f", {replay_misses} replay miss(es)" if replay else ""),
-        f"  database: {database} (now holds {counts.get('reports', 0)} report(s), "
-        f"{counts.get('report_cells', 0)} cell(s), {counts.get('pages', 0)} page(s))",
-        f"  archive:  {archive or '(none)'} ({archive_files} WARC file(s) written)" if not replay
-        else f"  replayed from: {archive}",
+        "  new rows: " + ", ".join(f"{new[t]} {label}" for t, label in TABLES)
+        + "; already stored: " + ", ".join(f"{max(seen[t] - new[t], 0)} {label}" for t, label in TABLES),
     ]
+    width = max((len(p.id) for p in portals), default=0)
+    for portal in portals:
+        counts = portal_counts(stats, portal.id)
+        lines.append(f"  {portal.id:<{width}}  {counts['pages']} page(s), {counts['reports']} report(s), "
+                     f"{counts['failed']} failed  {portal.name}")
+    lines.append(f"  database: {database} (now holds " + ", ".join(f"{after.get(t, 0)} {label}" for t, label in TABLES)
+                 + ")")
+    lines.append(f"  archive:  {archive or '(none)'} ({archive_files} WARC file(s) written)" if not replay
+                 else f"  replayed from: {archive}")
     return "\n".join(lines)

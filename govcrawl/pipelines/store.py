@@ -35,6 +35,7 @@ class StorePipeline:
         self.totals = BatchResult()
         self.store: Store | None = None
         self.run_id: int | None = None
+        self.counts_before: dict[str, int] = {}
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -44,6 +45,7 @@ class StorePipeline:
     async def open_spider(self) -> None:
         spider = self.crawler.spider
         self.store = await run_in_executor(self.writer, self._open_store)
+        self.counts_before = await run_in_executor(self.writer, self.store.table_counts)  # new vs already stored
         await run_in_executor(self.writer, self.store.upsert_portals, spider.portals)
         self.run_id = await run_in_executor(
             self.writer,
@@ -97,9 +99,11 @@ class StorePipeline:
             counts = await run_in_executor(self.writer, self.store.table_counts)
             logger.info(
                 format_summary(
-                    portals=len(spider.portals),
+                    portals=spider.portals,
                     run=self.totals,
-                    counts=counts,
+                    before=self.counts_before,
+                    after=counts,
+                    stats=self.stats,
                     database=describe(self.database_url),
                     archive=self.stats.get_value("govcrawl/archive_path") or spider.replay,
                     replay=bool(spider.replay),

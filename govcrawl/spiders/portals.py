@@ -3,7 +3,6 @@ every candidate item and the attachments of document pages, and yield one Fetche
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import scrapy
@@ -17,7 +16,8 @@ from govcrawl.adapters import PlatformAdapter, adapter_for
 from govcrawl.adapters.base import Link, is_attachment_url
 from govcrawl.archive.middlewares import META_FETCHED_AT, META_HEADERS, META_WARC, reason_phrase
 from govcrawl.items import FetchedPage
-from govcrawl.registry import PortalEntry, load_registry, select_portals
+from govcrawl.config import plan_crawl
+from govcrawl.registry import PortalEntry
 from govcrawl.settings import REPLAY_SETTINGS
 
 META_PAGE = "govcrawl_page"  # {portal, kind, parent_url, link_text}
@@ -34,12 +34,12 @@ class PortalsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        registry = load_registry(kwargs.get("registry") or crawler.settings.get("GOVCRAWL_REGISTRY"))
-        spider.portals = select_portals(registry, kwargs.get("portal"))
+        # Unknown arguments, registry, portal ids and replay source: a ConfigError naming the input.
+        plan = plan_crawl(kwargs, crawler.settings.get("GOVCRAWL_REGISTRY"), crawler.settings.get("GOVCRAWL_REPLAY"))
+        spider.portals = plan.portals
         spider.adapters = {p.id: adapter_for(p) for p in spider.portals}
         spider.max_list_pages = crawler.settings.getint("GOVCRAWL_MAX_LIST_PAGES")
-        replay = kwargs.get("replay") or crawler.settings.get("GOVCRAWL_REPLAY")
-        spider.replay = str(Path(replay).resolve()) if replay else None
+        spider.replay = plan.replay
         if spider.replay:
             crawler.settings.set("GOVCRAWL_REPLAY", spider.replay, priority="cmdline")
             for name, value in REPLAY_SETTINGS.items():
