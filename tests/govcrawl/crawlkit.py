@@ -18,7 +18,9 @@ PROXY_VARS = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_prox
 
 
 def crawl_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS and k != "GOVCRAWL_DATABASE_URL"}
+    # The tests never depend on the user's database or registry.
+    env = {k: v for k, v in os.environ.items()
+           if k not in PROXY_VARS and k not in ("GOVCRAWL_DATABASE_URL", "GOVCRAWL_REGISTRY")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     env["SCRAPY_SETTINGS_MODULE"] = "govcrawl.settings"
     env.update(extra)

@@ -1,4 +1,5 @@
-"""`govcrawl export`: JSON Lines in extract-output.md's shape plus portal/fetched_at, and the headline CSV."""
+"""`govcrawl export`: JSON Lines in extract-output.md's shape plus portal/region/fetched_at; long and wide CSV
+and Parquet labelled from the data dictionary, with the checks' findings and the attachments."""
 
 from __future__ import annotations
 
@@ -14,13 +15,13 @@ from extractors.model import Cell, Report
 from govcrawl.cli import main
 from govcrawl.db.engine import make_engine, upgrade
 from govcrawl.db.store import Store
-from govcrawl.export import CSV_COLUMNS
+from govcrawl.tabular import LONG_COLUMNS, wide_columns
 from govcrawl.registry import load_registry
 
-from crawlkit import REPO, SEEDS, crawl_env
+from crawlkit import REPO, SEEDS, crawl_env, run_crawl
 from test_crawl_store import FETCHED, document, report_2019
 
-EXTRACT_OUTPUT_KEYS = list(Report().to_dict(path=None))
+EXTRACT_OUTPUT_KEYS = [key for key in Report().to_dict() if key != "path"]
 
 
 @pytest.fixture
@@ -44,8 +45,9 @@ def test_jsonl_has_the_extract_output_shape(filled_database, tmp_path):
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 2
     for record in records:
-        assert list(record) == EXTRACT_OUTPUT_KEYS + ["portal", "fetched_at"]
+        assert list(record) == EXTRACT_OUTPUT_KEYS + ["portal", "region", "fetched_at"]
         assert record["portal"] == "220200-szf" and record["fetched_at"] == FETCHED.isoformat() + "Z"
+        assert record["region"] == "吉林省吉林市"
     report = next(r for r in records if r["report_year"] == 2019)
     assert report["published_date"] == "2020-01-14" and report["is_report"] is True
     cells = {(c["table"], c["row"], c["col"]): c for c in report["cells"]}
@@ -61,17 +63,75 @@ def test_jsonl_has_the_extract_output_shape(filled_database, tmp_path):
     assert "吉林市科技局" in out.read_text(encoding="utf-8")  # Chinese not escaped
 
 
-def test_csv_is_one_row_per_report_with_headline_cells_and_a_bom(filled_database, tmp_path):
-    out = tmp_path / "reports.csv"
+def _csv_rows(path):
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel reads the Chinese
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+def test_long_csv_is_one_row_per_cell_with_chinese_labels_and_findings(filled_database, tmp_path):
+    out = tmp_path / "cells.csv"
     assert main(["export", "--db", filled_database, "--format", "csv", "--out", str(out)]) == 0
-    raw = out.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert list(rows[0]) == CSV_COLUMNS
-    by_year = {row["report_year"]: row for row in rows}
-    assert by_year["2019"]["applications_new"] == "3" and by_year["2019"]["applications_carried_over"] == "0"
+    header, *rows = _csv_rows(out)
+    assert header == LONG_COLUMNS
+    rows = [dict(zip(header, row)) for row in rows]
+    cell = next(r for r in rows if (r["table"], r["row"], r["col"]) == ("applications", "new", "total"))
+    assert (cell["table_title"], cell["row_label"], cell["col_label"], cell["value"], cell["raw"]) == (
+        "三、收到和处理政府信息公开申请情况", "本年新收政府信息公开申请数量", "总计", "3", "3")
+    assert (cell["agency"], cell["report_year"], cell["region"], cell["portal"]) == (
+        "吉林市科技局", "2019", "吉林省吉林市", "220200-szf")
+    assert cell["checks_failed"] == "1" and "fail applications.balance [total]: 3 + 0 ≠ 2 + 0" in cell["findings"]
+    assert cell["attachments"] == "附件：年报.pdf <http://www.jlcity.gov.cn/a.pdf>"
+    money = next(r for r in rows if r["col"] == "procurement_amount")
+    assert (money["value"], money["unit"], money["col_label"]) == ("25.1", "万元", "采购总金额")
+    blank = next(r for r in rows if (r["row"], r["col"]) == ("carried_forward", "natural_person"))
+    assert blank["value"] == "" and blank["row_label"] == "结转下年度继续办理"
+    unitless = next(r for r in rows if (r["row"], r["col"]) == ("licensing", "items_change"))
+    assert (unitless["value"], unitless["unit"]) == ("-18", "项")  # the dictionary's unit when the page gave none
+    assert cell["warnings"] == "encoding guessed"
+    legacy = [r for r in rows if r["report_year"] == "2014"]
+    assert len(legacy) == 1 and legacy[0]["row_label"] == "主动公开政府信息数" and legacy[0]["value"] == "0"
+
+
+def test_wide_csv_is_one_row_per_report_with_every_canonical_cell_and_a_label_row(filled_database, tmp_path):
+    out = tmp_path / "reports.csv"
+    assert main(["export", "--db", filled_database, "--format", "csv-wide", "--labels", "--out", str(out)]) == 0
+    header, labels, *rows = _csv_rows(out)
+    assert header == list(wide_columns()) and len(header) > 350
+    named = dict(zip(header, labels))
+    assert named["agency"] == "机关" and named["applications.new.total"].endswith("｜本年新收政府信息公开申请数量｜总计（件）")
+    by_year = {row[header.index("report_year")]: dict(zip(header, row)) for row in rows}
+    assert by_year["2019"]["applications.new.total"] == "3" and by_year["2019"]["applications.carried_over.total"] == "0"
     assert by_year["2019"]["checks_failed"] == "1" and by_year["2019"]["title"].startswith("吉林市科技局")
-    assert by_year["2014"]["legacy_active_total"] == "0" and by_year["2014"]["applications_new"] == ""
+    assert by_year["2014"]["legacy.active.total.value"] == "0" and by_year["2014"]["applications.new.total"] == ""
+
+
+def test_parquet_is_the_typed_long_table(filled_database, tmp_path):
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "cells.parquet"
+    assert main(["export", "--db", filled_database, "--format", "parquet", "--out", str(out)]) == 0
+    table = pq.read_table(out)
+    assert table.column_names == LONG_COLUMNS
+    assert str(table.schema.field("value").type) == "double" and str(table.schema.field("report_year").type) == "int32"
+    rows = table.to_pylist()
+    (new,) = [r for r in rows if (r["table"], r["row"], r["col"]) == ("applications", "new", "total")]
+    assert new["value"] == 3 and new["row_label"] == "本年新收政府信息公开申请数量"
+    assert main(["export", "--db", filled_database, "--format", "parquet"]) == 2  # needs --out
+
+
+def test_the_seed_reports_prose_warning_is_visible_in_the_spreadsheets(tmp_path):
+    database = f"sqlite:///{tmp_path / 'seeds.db'}"
+    run_crawl(tmp_path, "-a", "replay=demo", "-s", f"DATABASE_URL={database}")
+    for fmt in ("csv", "csv-wide"):
+        out = tmp_path / f"{fmt}.csv"
+        assert main(["export", "--db", database, "--format", fmt, "--out", str(out)]) == 0
+        header, *rows = _csv_rows(out)
+        (row,) = {r[header.index("url")]: dict(zip(header, r)) for r in rows
+                  if r[header.index("url")].endswith("t20150120_1129.html")}.values()
+        assert row["checks_warned"] == "1", fmt
+        assert row["findings"] == ("warn prose_vs_table [legacy.active.total.value]: prose '共公开政府信息总数为427条' "
+                                   "says 427, the table says 0"), fmt
 
 
 def test_export_to_stdout_via_the_console_entry_point(filled_database):
@@ -82,7 +142,7 @@ def test_export_to_stdout_via_the_console_entry_point(filled_database):
 
 
 def test_export_names_a_missing_database(tmp_path, capsys):
-    assert main(["export", "--db", f"sqlite:///{tmp_path / 'nothing.db'}"]) == 1
+    assert main(["export", "--db", f"sqlite:///{tmp_path / 'nothing.db'}"]) == 2
     assert "no database at sqlite:///" in capsys.readouterr().err
     assert not (tmp_path / "nothing.db").exists()  # exporting never creates an empty database
 
@@ -92,7 +152,7 @@ def test_export_names_an_unreachable_postgres_database_in_one_line(postgres_url,
     from sqlalchemy.engine import make_url
 
     url = make_url(postgres_url).set(database="nonexist_db", password="s3cret")
-    assert main(["export", "--db", url.render_as_string(hide_password=False)]) == 1
+    assert main(["export", "--db", url.render_as_string(hide_password=False)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("govcrawl export: cannot use database postgresql+psycopg://")
@@ -104,7 +164,7 @@ def test_export_names_an_unreachable_postgres_database_in_one_line(postgres_url,
                                         ("bogus://u:s3cret@h/db", "Can't load plugin"),
                                         ("not a url", "Could not parse SQLAlchemy URL")])
 def test_export_names_an_unusable_database_url_in_one_line(url, cause, capsys):
-    assert main(["export", "--db", url]) == 1
+    assert main(["export", "--db", url]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "s3cret" not in err
     assert err.startswith("govcrawl export: cannot use database ") and cause in err
@@ -113,7 +173,7 @@ def test_export_names_an_unusable_database_url_in_one_line(url, cause, capsys):
 def test_export_console_entry_point_prints_no_traceback_for_a_bad_database():
     result = subprocess.run([sys.executable, "-m", "govcrawl.cli", "export", "--db", "bogus://x"],
                             cwd=REPO, env=crawl_env(), capture_output=True, timeout=60)
-    assert result.returncode == 1 and result.stdout == b""
+    assert result.returncode == 2 and result.stdout == b""
     assert result.stderr.decode().strip() == ("govcrawl export: cannot use database bogus://x: "
                                               "Can't load plugin: sqlalchemy.dialects:bogus")
 
