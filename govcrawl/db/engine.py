@@ -9,6 +9,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 
+from govcrawl.db.views import refresh_labels
+
 DEFAULT_DATABASE_URL = "sqlite:///govcrawl.db"
 ENV_VAR = "GOVCRAWL_DATABASE_URL"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -65,6 +67,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
+                if revision == "head":
+                    refresh_labels(connection)  # the dictionary's labels, for the views (govcrawl.db.views)
                 if sqlite:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
                     if broken:

@@ -195,3 +195,19 @@ class ReportAttachment(Base):
 
 # A hash index on PostgreSQL: a btree entry is limited to ~2.7 KB and parent URLs can be longer.
 Index("ix_pages_parent_url", Page.parent_url, postgresql_using="hash")
+
+
+class CellLabel(Base):
+    """The data dictionary's labels of each canonical cell, rewritten from extractors.dictionary after every
+    upgrade (govcrawl.db.views); the views cells_labelled and reports_overview (migration 0004) use it."""
+
+    __tablename__ = "cell_labels"
+
+    table_name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    row_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    col_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    table_title: Mapped[str] = mapped_column(Text)
+    row_label: Mapped[str] = mapped_column(Text)
+    col_label: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(String(16))
+    generations: Mapped[str] = mapped_column(String(64))  # comma list: pre2019,2019,2021
