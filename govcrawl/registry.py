@@ -1,4 +1,5 @@
-"""The portal registry: one TOML file per portal under seeds/portals/, validated on load.
+"""The portal registry: one TOML file per portal in a folder the user names (GOVCRAWL_REGISTRY; the demo's is
+seeds/portals/), validated on load.
 
 A bad entry fails the load with an error naming the file, the portal and the field, so a typo in one entry
 never turns into a silent half-crawl.
@@ -19,7 +20,7 @@ PORTAL_ID = re.compile(r"^(?P<division>\d{6})-(?P<organ>[a-z0-9]+(?:-[a-z0-9]+)*
 HOSTNAME = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d+)?$")
 SELECTOR_KEYS = frozenset({"list_area", "report_links", "next_page"})
 REQUIRED = ("id", "name", "agency", "region", "platform", "columns", "allowed_hosts")
-OPTIONAL = ("selectors", "robots", "notes")
+OPTIONAL = ("selectors", "robots", "notes", "report_link_pattern")
 
 
 class RegistryError(ValueError):
@@ -43,6 +44,9 @@ class PortalEntry:
     selectors: dict[str, str] = field(default_factory=dict)
     robots_exception: RobotsException | None = None
     source: str = ""
+    # A regular expression that also marks a list link as a report, matched against its text and its URL
+    # (widens the platform adapter's own rule for a portal whose titles say e.g. 政务公开情况).
+    report_link_pattern: str | None = None
 
     @property
     def division_code(self) -> str:
@@ -52,20 +56,13 @@ class PortalEntry:
         return (urlsplit(url).hostname or "") in self.allowed_hosts or urlsplit(url).netloc in self.allowed_hosts
 
 
-def default_registry_path() -> Path:
-    """seeds/portals in the working directory, else the one next to the installed package's source tree."""
-    for base in (Path.cwd(), Path(__file__).resolve().parent.parent):
-        candidate = base / "seeds" / "portals"
-        if candidate.is_dir():
-            return candidate
-    return Path.cwd() / "seeds" / "portals"
-
-
 def load_registry(path: str | Path | None = None) -> dict[str, PortalEntry]:
     """Load a directory of portal files (or one file), validating every entry."""
     from govcrawl.adapters import ADAPTERS
 
-    root = Path(path) if path is not None else default_registry_path()
+    from govcrawl.demo import DEMO_REGISTRY
+
+    root = Path(path) if path is not None else DEMO_REGISTRY
     if root.is_dir():
         files = sorted(root.glob("*.toml"))
         if not files:
@@ -131,6 +128,14 @@ def parse_entry(data: dict[str, Any], *, source: str, platforms) -> PortalEntry:
             GenericTranslator().css_to_xpath(css)
         except SelectorError as exc:
             raise fail("selectors", f"{key} = {css!r} is not a valid CSS selector ({exc})") from exc
+    pattern = data.get("report_link_pattern")
+    if pattern is not None:
+        if not isinstance(pattern, str) or not pattern:
+            raise fail("report_link_pattern", "must be a non-empty regular expression string")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise fail("report_link_pattern", f"{pattern!r} is not a valid regular expression ({exc})") from exc
     robots_exception = None
     if "robots" in data:
         robots = data["robots"]
@@ -152,6 +157,7 @@ def parse_entry(data: dict[str, Any], *, source: str, platforms) -> PortalEntry:
         selectors=dict(selectors),
         robots_exception=robots_exception,
         source=source,
+        report_link_pattern=pattern,
     )
 
 

@@ -74,7 +74,19 @@ class PlatformAdapter:
         """Items of the column that may be annual reports (the extractor decides which really are)."""
         if "report_links" in self.selectors:
             return self.links(response, self.selectors["report_links"])
-        return [link for link in self.links(response, self._list_area()) if self.is_report_link(link)]
+        return [link for link in self.links(response, self._list_area()) if self.takes(link)]
+
+    def takes(self, link: Link) -> bool:
+        """The platform's rule, widened by the portal entry's `report_link_pattern` when it has one."""
+        return self.is_report_link(link) or self._matches_portal_pattern(link)
+
+    def _matches_portal_pattern(self, link: Link) -> bool:
+        pattern = self.portal.report_link_pattern
+        return bool(pattern) and bool(re.search(pattern, link.text) or re.search(pattern, link.url))
+
+    def skip_reason(self, link: Link) -> str:
+        """Why the platform's rule does not take a link (for `govcrawl portal check`)."""
+        return "not a report link by the platform's rule"
 
     def attachment_links(self, response: TextResponse) -> list[Link]:
         if not ATTACHMENT_HINT.search(response.body):

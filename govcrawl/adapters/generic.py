@@ -22,5 +22,12 @@ class GenericAdapter(PlatformAdapter):
             return False  # the column's own pages
         return bool(REPORT_TEXT.search(link.text) or REPORT_URL.search(path))
 
+    def skip_reason(self, link: Link) -> str:
+        path = urlsplit(link.url).path
+        if INDEX_PAGE.search(path) or path.endswith("/"):
+            return "a column page (index_N.html or a folder), not an item"
+        return (f"neither its text matches /{REPORT_TEXT.pattern}/ nor its URL path /{REPORT_URL.pattern}/ "
+                f"(a portal entry's report_link_pattern can widen this)")
+
     def next_pages(self, response) -> list[str]:
         return self.text_pagination(response)

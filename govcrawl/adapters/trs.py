@@ -95,6 +95,10 @@ class TrsAdapter(PlatformAdapter):
         # tells reports from notices); the column's navigation links to other columns are not.
         return bool(TRS_DOCUMENT.search(urlsplit(link.url).path))
 
+    def skip_reason(self, link: Link) -> str:
+        return (f"its URL path does not name a TRS document /{TRS_DOCUMENT.pattern}/ "
+                f"(a portal entry's report_link_pattern can widen this)")
+
     def next_pages(self, response) -> list[str]:
         pages: list[str] = []
         parsed = parse_create_page_html("\n".join(response.css("script::text").getall()))
