@@ -129,7 +129,11 @@ def read_archived(url: str, archive: str) -> tuple[int, dict[str, str], bytes]:
     from govcrawl.archive.warc import ArchiveIndex, warc_files
 
     source = resolve_replay(archive)
-    found = ArchiveIndex(warc_files(source)).next_response(url)
+    index = ArchiveIndex(warc_files(source))
+    try:
+        found = index.next_response(url)
+    finally:
+        index.close()
     if found is None:
         raise ValueError(f"{url}: not in the archive {source}")
     headers = dict(found.headers)

@@ -53,6 +53,7 @@ def test_a_good_entry_loads(tmp_path):
         (lambda t: t + 'selectors = { items = "ul li a" }\n', "selectors", "unknown selector 'items'"),
         (lambda t: t + 'homepage = "x"\n', "homepage", "unknown field"),
         (lambda t: t + 'selectors = { list_area = "div.list >> a" }\n', "selectors", "not a valid CSS selector"),
+        (lambda t: t + 'report_link_pattern = "政务公开(情况"\n', "report_link_pattern", "not a valid regular expression"),
     ],
 )
 def test_bad_entries_name_the_file_portal_and_field(tmp_path, change, field, problem):
