@@ -116,7 +116,8 @@ def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
     """One polite GET (our User-Agent, no cookies); HTTP errors still show their page."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310 - http(s) checked
+        # A fresh opener reads the proxy environment now (urlopen's shared one keeps what it saw first).
+        with urllib.request.build_opener().open(request, timeout=FETCH_TIMEOUT) as response:
             status, headers, body = response.status, dict(response.headers.items()), response.read()
     except urllib.error.HTTPError as exc:
         status, headers, body = exc.code, dict(exc.headers.items()), exc.read()
