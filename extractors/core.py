@@ -1,17 +1,25 @@
-"""extract(): bytes in, Report out. Pure: no I/O, no Scrapy, the same code the crawler's pipelines run."""
+"""extract(): bytes in, Report out. Pure: no I/O, no Scrapy, the same code the crawler's pipelines run.
+
+The reader is chosen by the bytes' own signature (`sniff`), never by a file name or Content-Type.
+"""
 
 from __future__ import annotations
 
+import importlib
 import re
 
 from . import chrome, content, metadata
 from .checks import run_checks
+from .convert import read_word97
 from .decode import DecodeError, decode
-from .document import Document
+from .document import Document, ExtractError
+from .docx import read_docx
 from .model import Report
 from .normalize import nfkc
 from .rows import leaf_tables, table_rows, text_rows
 from .sections import split_sections
+from .sniff import IMAGES, NAMES, sniff
+from .spreadsheet import read_xls, read_xlsx
 from .tables import TableReader, detect_generation
 
 _HTML_SNIFF = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|div|table|p|meta|title)\b", re.I)
@@ -25,12 +33,13 @@ _INFO_TEXT = '//text()[contains(., "日期") or contains(., "时间") or contain
 _BOXES = re.compile(r"relat|xglj|xgwz|xgxx|foot|bottom|copyright|link|list", re.I)
 
 
-class ExtractError(ValueError):
-    """The input is not a page or text that can be read (empty, binary, undecodable)."""
-
-
 def extract(body: bytes, *, url: str | None = None, headers: dict[str, str] | None = None,
             encoding: str | None = None) -> Report:
+    """A Report from any report file: HTML page, plain text, PDF, DOCX, DOC, WPS, XLSX, XLS. Raises only
+    ExtractError, naming the cause."""
+    kind = sniff(body)
+    if kind != "text":
+        return from_document(read_file(body, kind), url)
     try:
         text, used, warnings = decode(body, headers, encoding)
     except DecodeError as exc:
@@ -42,6 +51,34 @@ def extract(body: bytes, *, url: str | None = None, headers: dict[str, str] | No
     report.warnings[:0] = warnings
     report.encoding = used
     return report
+
+
+def read_file(body: bytes, kind: str) -> Document:
+    """The Document of a binary file whose format `sniff` found. A format without a reader (OFD, archives,
+    images: no OCR) gives an empty Document whose warning names the format: nothing invented."""
+    name = NAMES.get(kind, kind)
+    try:
+        if kind == "pdf":
+            try:
+                pdf = importlib.import_module(".pdf", __package__)
+            except ModuleNotFoundError:
+                return Document(kind, "", warnings=["PDF file: no PDF reader is installed (extractors.pdf); the file is kept"])
+            return pdf.read_pdf(body)
+        if kind == "docx":
+            return read_docx(body)
+        if kind in ("doc", "wps"):
+            return read_word97(body, format=kind)
+        if kind == "xlsx":
+            return read_xlsx(body)
+        if kind in ("xls", "et"):
+            return read_xls(body, format=kind)
+    except ExtractError:
+        raise
+    except Exception as exc:  # a parsing library failing on hostile bytes: name it, lose nothing else
+        raise ExtractError(f"{name} file could not be read ({type(exc).__name__}: {exc})") from None
+    if kind in IMAGES:
+        return Document(kind, "", warnings=[f"{name}: a scanned image with no text layer, no OCR; the file is kept"])
+    return Document(kind, "", warnings=[f"{name} file: format not supported, the file is kept"])
 
 
 def _looks_like_html(text: str, headers: dict[str, str] | None) -> bool:
@@ -57,7 +94,7 @@ def from_document(document: Document, url: str | None) -> Report:
     """A report from a format reader's Document: metadata from its first lines, cells from its tables (or,
     when the reader found none, from the text through the plain-text table reader)."""
     text = nfkc(document.text)
-    title = metadata.title_from_text(text)
+    title = metadata.title_from_text(text) or document.title_hint
     info = [line for line in text.splitlines()[:15] if chrome.is_info_line(line)]
     report = Report(url=url, title=title, format=document.format)
     report.published_date = metadata.published_date(*info)

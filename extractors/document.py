@@ -12,9 +12,14 @@ from dataclasses import dataclass, field
 from .rows import Row
 
 
+class ExtractError(ValueError):
+    """The input cannot be read: empty, binary, undecodable, truncated, corrupt or hostile; the message names
+    the cause. The only exception the extractor raises."""
+
+
 @dataclass(slots=True)
 class Document:
-    format: str  # html | text | pdf | docx | doc | wps | xlsx | xls
+    format: str  # html | text | pdf | docx | doc | wps | xlsx | xls | et
     text: str  # the report's text in reading order, one paragraph or table row per line
     tables: list[list[Row]] = field(default_factory=list)  # each statistics-table candidate, in document order
     title_hint: str | None = None  # the file's own metadata title: only a hint (often a generic template name)
