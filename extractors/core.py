@@ -62,7 +62,7 @@ def read_file(body: bytes, kind: str) -> Document:
             try:
                 pdf = importlib.import_module(".pdf", __package__)
             except ModuleNotFoundError:
-                return Document(kind, "", warnings=["PDF file: no PDF reader is installed (extractors.pdf); the file is kept"])
+                return Document(kind, "", warnings=[f"{name}: no PDF reader is installed (extractors.pdf); the file is kept"])
             return pdf.read_pdf(body)
         if kind == "docx":
             return read_docx(body)
@@ -75,10 +75,10 @@ def read_file(body: bytes, kind: str) -> Document:
     except ExtractError:
         raise
     except Exception as exc:  # a parsing library failing on hostile bytes: name it, lose nothing else
-        raise ExtractError(f"{name} file could not be read ({type(exc).__name__}: {exc})") from None
+        raise ExtractError(f"{name} could not be read ({type(exc).__name__}: {exc})") from None
     if kind in IMAGES:
         return Document(kind, "", warnings=[f"{name}: a scanned image with no text layer, no OCR; the file is kept"])
-    return Document(kind, "", warnings=[f"{name} file: format not supported, the file is kept"])
+    return Document(kind, "", warnings=[f"{name}: format not supported, the file is kept"])
 
 
 def _looks_like_html(text: str, headers: dict[str, str] | None) -> bool:

@@ -17,7 +17,7 @@ from lxml import etree
 from .document import ExtractError
 
 MAX_PART = 64 * 1024 * 1024  # a report's document.xml is a few MB; 64 MB of XML is already absurd
-MAX_TOTAL = 256 * 1024 * 1024
+MAX_TOTAL = 128 * 1024 * 1024  # media included; each extraction worker holds at most this
 MAX_RATIO = 200  # XML deflates 5-30x; a 1000x member is a bomb
 MAX_MEMBERS = 5000
 

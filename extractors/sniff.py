@@ -8,16 +8,19 @@ a file is.
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 
 from xlrd.compdoc import CompDoc, CompDocError
 
+from .document import ExtractError
+
 # Human names for warnings, keyed by the format code a Report carries.
 NAMES = {
-    "pdf": "PDF", "docx": "DOCX", "xlsx": "XLSX", "doc": "DOC", "wps": "WPS", "xls": "XLS", "et": "ET (WPS spreadsheet)",
-    "ofd": "OFD", "zip": "ZIP archive", "rar": "RAR archive", "7z": "7z archive", "ole2": "OLE2 compound file",
-    "png": "PNG image", "jpeg": "JPEG image", "gif": "GIF image", "tiff": "TIFF image", "bmp": "BMP image",
-    "webp": "WebP image",
+    "pdf": "PDF file", "docx": "DOCX file", "xlsx": "XLSX file", "doc": "DOC file", "wps": "WPS file", "xls": "XLS file",
+    "et": "ET file (WPS spreadsheet)", "ofd": "OFD file", "zip": "ZIP archive", "rar": "RAR archive",
+    "7z": "7z archive", "ole2": "OLE2 compound file", "png": "PNG image", "jpeg": "JPEG image", "gif": "GIF image",
+    "tiff": "TIFF image", "bmp": "BMP image", "webp": "WebP image",
 }
 IMAGES = frozenset({"png", "jpeg", "gif", "tiff", "bmp", "webp"})
 
@@ -33,7 +36,8 @@ _KINGSOFT = (b"KSOProductBuildVer", b"K\x00S\x00O\x00P\x00r\x00o\x00d\x00u\x00c\
 
 
 def sniff(body: bytes) -> str:
-    """The format code of `body`: one of NAMES, or `text` for anything else (HTML or plain text)."""
+    """The format code of `body`: one of NAMES, or `text` for anything else (HTML or plain text). Raises
+    ExtractError for an OLE2 file (DOC, WPS, XLS) whose directory is unreadable: truncated or corrupt."""
     if b"%PDF-" in body[:1024]:
         return "pdf"
     for prefix, kind in _PREFIXES:
@@ -65,8 +69,8 @@ def _zip_kind(body: bytes) -> str:
 def _ole2_kind(body: bytes) -> str:
     try:
         streams = {entry.name for entry in CompDoc(body, logfile=io.StringIO()).dirlist}
-    except (CompDocError, IndexError, ValueError, EOFError, KeyError, AssertionError):
-        return "ole2"
+    except (CompDocError, IndexError, ValueError, EOFError, KeyError, AssertionError, struct.error) as exc:
+        raise ExtractError(f"OLE2 file (DOC, WPS or XLS) is truncated or corrupt ({type(exc).__name__}: {exc})") from None
     kingsoft = any(marker in body for marker in _KINGSOFT)
     if "WordDocument" in streams:
         return "wps" if kingsoft else "doc"

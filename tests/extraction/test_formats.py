@@ -61,8 +61,8 @@ def test_pdf_signature_after_junk_and_html_text_stays_text():
 def test_unsupported_format_is_kept_with_a_warning_and_nothing_invented(kind):
     report = extract(SIGNED[kind], headers={"Content-Type": "application/x-download"})
     assert (report.format, report.is_report, report.text, report.cells, report.title) == (kind, False, "", [], None)
-    name = {"ofd": "OFD", "zip": "ZIP archive", "rar": "RAR archive", "7z": "7z archive"}[kind]
-    assert report.warnings == [f"{name} file: format not supported, the file is kept"]
+    name = {"ofd": "OFD file", "zip": "ZIP archive", "rar": "RAR archive", "7z": "7z archive"}[kind]
+    assert report.warnings == [f"{name}: format not supported, the file is kept"]
 
 
 @pytest.mark.parametrize("kind", ["png", "jpeg", "gif", "tiff", "bmp"])
