@@ -14,6 +14,7 @@ from .convert import read_word97
 from .decode import DecodeError, decode
 from .document import Document, ExtractError
 from .docx import read_docx
+from .markdown import is_markdown, read_markdown
 from .model import Report
 from .normalize import nfkc
 from .rows import leaf_tables, table_rows, text_rows
@@ -87,7 +88,7 @@ def _looks_like_html(text: str, headers: dict[str, str] | None) -> bool:
 
 
 def _from_text(raw: str, url: str | None) -> Report:
-    return from_document(Document("text", raw), url)
+    return from_document(read_markdown(raw) if is_markdown(raw) else Document("text", raw), url)
 
 
 def from_document(document: Document, url: str | None) -> Report:

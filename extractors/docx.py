@@ -13,7 +13,7 @@ from lxml import etree
 from .document import Document, ExtractError
 from .normalize import squash
 from .package import open_package, parse_xml
-from .rows import Grid, Row
+from .rows import Grid, Row, row_line
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -83,7 +83,7 @@ class _Reader:
                 texts.append(text)
                 c = grid.place(r, c, text, 1, span)
             if any(texts):
-                self.lines.append(" | ".join(texts))
+                self.lines.append(row_line(texts))
         self.tables.append(grid.rows())
 
 

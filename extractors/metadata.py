@@ -128,11 +128,27 @@ def report_year(title: str | None, text: str, today: dt.date | None = None) -> i
     return max(y for y, n in counts if n == best)
 
 
+_TITLE_TAIL = re.compile(r"^(?:(?:19|20)\d{2}年度?)?(?:关于)?[政府信息公开务工作年度的]*(?:报告|年报)$")
+_TITLE_HEAD = re.compile(r"(?:局|委|办|厅|府|院|会|部|室|中心|所|站|处|司|署|馆|区|县|市|州|盟|旗|镇|乡|街道|公司|集团|队)$|"
+                         r"(?:19|20)\d{2}\s*年")
+_NOT_TITLE = re.compile(r"[。，；;:：,|]|^附件|^[一二三四五六七八九十]+、")
+
+
 def title_from_text(text: str) -> str | None:
+    """The first short line naming a 报告, joined to the line above when the title was set over two lines
+    (`某市某局` / `2020年政府信息公开工作年度报告`)."""
+    previous = ""
     for line in text.splitlines()[:12]:
         s = squash(line)
-        if 6 <= len(s) <= 60 and "报告" in s and not re.search(r"[。，；]", s) and "|" not in s:
-            return s
+        if not s:
+            continue
+        if "报告" in s and len(s) <= 60 and not _NOT_TITLE.search(s):
+            head = previous if 2 <= len(previous) <= 40 and not _NOT_TITLE.search(previous) else ""
+            if head and "报告" not in head and _TITLE_TAIL.match(no_space(s)) and _TITLE_HEAD.search(head):
+                return head + s
+            if len(s) >= 6:
+                return s
+        previous = s
     return None
 
 

@@ -37,6 +37,12 @@ class Row:
 # ---------------------------------------------------------------- text
 
 
+def row_line(cells: list[str]) -> str:
+    """A table row in a Document's text, the way trafilatura writes one (`a | b |`): the `|` keeps a one-cell
+    row (`四、结转下年度继续办理`) from reading as a section heading or a title."""
+    return " | ".join(c for c in cells if c) + " |"
+
+
 def text_rows(text: str) -> list[Row]:
     lines = [line for line in text.splitlines() if not _PAGE_FOOTER.match(line)]
     if sum(1 for line in lines if line.rstrip().endswith("|")) >= 3:

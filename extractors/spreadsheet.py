@@ -16,7 +16,7 @@ from xlrd.compdoc import CompDocError
 from .document import Document, ExtractError
 from .normalize import squash
 from .package import open_package, rebuild
-from .rows import Grid, is_known
+from .rows import Grid, is_known, row_line
 from .values import is_value_text
 
 MAX_CELLS = 200_000  # a report's sheets hold a few hundred cells; the used range of a hostile file can be 16k x 1M
@@ -88,8 +88,8 @@ def _document(format: str, sheets, title: str | None) -> Document:
                 height, width = spans.get((r, c), (1, 1))
                 grid.place(r, c, text, height, width)
             texts = [t for c, t in enumerate(row) if t and covered.get((r, c), (r, c)) == (r, c)]
-            if texts:
-                lines.append(texts[0] if len(texts) == 1 else " | ".join(texts))
+            if texts:  # a sheet has no prose: its one-cell rows (title, 填报单位, notes) are its text lines
+                lines.append(texts[0] if len(texts) == 1 else row_line(texts))
         tables.append(grid.rows(len(values)))
     return Document(format, "\n".join(lines), tables, title_hint=squash(title) if title else None)
 
