@@ -25,7 +25,10 @@ from .tables import TableReader, detect_generation
 
 _HTML_SNIFF = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|div|table|p|meta|title)\b", re.I)
 _REPORT_PHRASE = re.compile(r"(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)|年度报告")
-_NOT_REPORT_TITLE = re.compile(r"(?:的函|通知|公告|通报|意见|要点|落实情况|指南|目录|解读|征求)$")
+_NOT_REPORT_TITLE = re.compile(r"(?:的函|复函|通知|公告|通报|意见|要点|落实情况|指南|目录|解读|征求|格式|模板|样表|范本)$"
+                               r"|对比|比对|对照")
+# A letter or notice opens with its addressee (`各镇（街道）、县政府各部门：`); a report never does.
+_ADDRESSEE = re.compile(r"^(?:各|有关)[^。|]{1,60}[:：]$")
 
 
 # Epoint WebBuilder, CMS list shells and other single-page portals that fetch the article by XHR.
@@ -177,6 +180,10 @@ def _is_report(report: Report) -> bool:
     if not report.text:
         return False
     if report.title and _NOT_REPORT_TITLE.search(report.title):
+        return False
+    if report.cells and all(c.value is None for c in report.cells):
+        return False  # a blank template: the tables are there, no figure is
+    if any(_ADDRESSEE.match(line.strip()) for line in report.text.splitlines()[:10]):
         return False
     said = _REPORT_PHRASE.search(report.title or "") or _REPORT_PHRASE.search(report.text[:2000])
     return bool(said or report.cells)
