@@ -15,8 +15,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .docx import read_docx
 from .document import Document, ExtractError
+from .docx import read_docx
 
 TIMEOUT_SECONDS = 120
 NOT_INSTALLED = "LibreOffice (soffice) is not installed, cannot convert; the file is kept"

@@ -76,8 +76,10 @@ def read_file(body: bytes, kind: str) -> Document:
             return read_xlsx(body)
         if kind in ("xls", "et"):
             return read_xls(body, format=kind)
-    except ExtractError:
-        raise
+    except ExtractError as exc:
+        if str(exc).startswith(name.split()[0]):
+            raise
+        raise ExtractError(f"{name}: {exc}") from None
     except Exception as exc:  # a parsing library failing on hostile bytes: name it, lose nothing else
         raise ExtractError(f"{name} could not be read ({type(exc).__name__}: {exc})") from None
     if kind in IMAGES:

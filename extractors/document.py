@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .errors import ExtractError
 from .rows import Row
 
-
-class ExtractError(ValueError):
-    """The input cannot be read: empty, binary, undecodable, truncated, corrupt or hostile; the message names
-    the cause. The only exception the extractor raises."""
+__all__ = ["Document", "ExtractError"]
 
 
 @dataclass(slots=True)

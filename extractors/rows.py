@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from lxml import html as lxml_html
 
+from .errors import ExtractError
 from .normalize import label_core, nfkc, no_space, squash
 from .templates import KNOWN_LABELS
 from .values import is_blank, is_value_text
@@ -19,6 +20,7 @@ from .values import is_blank, is_value_text
 _PAGE_FOOTER = re.compile(r"^\s*[-—–－]+\s*\d{1,3}\s*[-—–－]+\s*$")
 _PIPE_PADDING = re.compile(r"^\s*\|{2,}\s*$")
 _MAX_SPAN = 100  # Word exports use rowspan=22 at most; a larger span is broken markup, not layout
+MAX_GRID_CELLS = 500_000  # a report table has a few hundred; past this a table is hostile (~100 MB of grid)
 
 
 @dataclass(slots=True)
@@ -179,6 +181,8 @@ class Grid:
         """Put a cell at the first free column from `c` on row `r`; return the column after it."""
         while (r, c) in self.occupied:
             c += 1
+        if len(self.occupied) + rowspan * colspan > MAX_GRID_CELLS:
+            raise ExtractError(f"table too large: more than {MAX_GRID_CELLS} grid cells")
         for dr in range(rowspan):
             for dc in range(colspan):
                 self.occupied[(r + dr, c + dc)] = (r, text)
@@ -191,6 +195,8 @@ class Grid:
         above = self.occupied.get((r - 1, c))
         if above is None:
             return self.place(r, c, "", 1, colspan)
+        if len(self.occupied) + colspan > MAX_GRID_CELLS:
+            raise ExtractError(f"table too large: more than {MAX_GRID_CELLS} grid cells")
         for dc in range(colspan):
             self.occupied[(r, c + dc)] = above
         self.height = max(self.height, r + 1)

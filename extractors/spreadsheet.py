@@ -24,6 +24,9 @@ MAX_CELLS = 200_000  # a report's sheets hold a few hundred cells; the used rang
 
 def read_xlsx(body: bytes) -> Document:
     parts = open_package(body, "XLSX")  # sizes, zip bombs and DTDs checked before openpyxl sees a byte
+    for name, data in parts.items():
+        if name.startswith("xl/worksheets/") and data.count(b"<c ") + data.count(b"<c>") > MAX_CELLS:
+            raise ExtractError(f"XLSX file: {name} holds more than {MAX_CELLS} cells")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it drops: not our data

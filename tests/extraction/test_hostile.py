@@ -2,6 +2,7 @@
 zip bombs, truncated and corrupt Office files. Each ends in a clear ExtractError or, for HTML, in a page whose
 entities were never expanded nor fetched; the XML parser itself is hardened too."""
 
+import io
 import resource
 import zipfile
 
@@ -48,3 +49,17 @@ def test_the_ooxml_parser_expands_and_fetches_nothing():
     data = zipfile.ZipFile(HOSTILE / "billion_laughs.docx").read("word/document.xml")
     with pytest.raises(ExtractError, match="amplification"):
         parse_xml(data, "word/document.xml", "DOCX")
+
+
+def test_a_huge_word_table_is_refused_not_expanded():
+    """6,000 rows of one cell spanning 100 grid columns: 600,000 grid positions from 600 KB of XML."""
+    body = (FIXTURES / "office" / "004_varied.docx").read_bytes()
+    row = '<w:tr><w:tc><w:tcPr><w:gridSpan w:val="100"/></w:tcPr><w:p><w:r><w:t>x</w:t></w:r></w:p></w:tc></w:tr>'
+    document = ('<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                f"<w:body><w:tbl>{row * 6000}</w:tbl></w:body></w:document>")
+    source, out = zipfile.ZipFile(io.BytesIO(body)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            target.writestr(name, document if name == "word/document.xml" else source.read(name))
+    with pytest.raises(ExtractError, match="^DOCX file: table too large"):
+        extract(out.getvalue())
