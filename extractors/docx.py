@@ -14,6 +14,7 @@ from .document import Document, ExtractError
 from .normalize import squash
 from .package import open_package, parse_xml
 from .rows import Grid, Row, row_line
+from .wordnumbers import Numbering
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -36,15 +37,21 @@ def read_docx(body: bytes, *, format: str = "docx") -> Document:
     body_el = root.find(f"{{{_W}}}body")
     if body_el is None:
         raise ExtractError(f"{name} file is corrupt (word/document.xml has no body)")
-    reader = _Reader()
+    optional = {part: parse_xml(parts[part], part, name) for part in ("word/numbering.xml", "word/styles.xml") if part in parts}
+    reader = _Reader(Numbering(optional.get("word/numbering.xml"), optional.get("word/styles.xml")))
     reader.blocks(body_el, 0)
     return Document(format, "\n".join(reader.lines), reader.tables, title_hint=_core_title(parts, name))
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, numbering: Numbering) -> None:
+        self.numbering = numbering
         self.lines: list[str] = []
         self.tables: list[list[Row]] = []
+
+    def paragraph(self, p: etree._Element) -> str:
+        """The paragraph as Word shows it: its list number (`一、`, `（三）`) and its text."""
+        return self.numbering.label(p) + paragraph_text(p)
 
     def blocks(self, container: etree._Element, depth: int) -> None:
         """Paragraphs and tables of a body, a cell or a content control, in the order they stand."""
@@ -52,7 +59,7 @@ class _Reader:
             raise ExtractError(f"DOCX file nests tables or content controls more than {MAX_DEPTH} deep")
         for child in container:
             if child.tag == _P:
-                text = paragraph_text(child)
+                text = self.paragraph(child)
                 if text.strip():
                     self.lines.append(text)
             elif child.tag == _TBL:
@@ -79,7 +86,7 @@ class _Reader:
                 if merge is not None and merge.get(_VAL, "continue") == "continue":
                     c = grid.extend_down(r, c, span)
                     continue
-                text = squash(" ".join(paragraph_text(p) for p in tc.iter(_P)))
+                text = squash(" ".join(self.paragraph(p) for p in tc.iter(_P)))
                 texts.append(text)
                 c = grid.place(r, c, text, 1, span)
             if any(texts):

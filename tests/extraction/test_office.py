@@ -87,3 +87,11 @@ def test_cli_reads_a_word_file(tmp_path):
     run = subprocess.run([sys.executable, "-m", "extractors", str(path)], capture_output=True, check=True)
     (obj,) = [json.loads(line) for line in run.stdout.decode().splitlines()]
     assert obj["format"] == "xlsx" and obj["is_report"] and len(obj["cells"]) == 200
+
+
+def test_word_list_numbers_are_part_of_headings_and_labels():
+    report = extract((OFFICE / "006_2021_format_numbered.docx").read_bytes())
+    assert [s.heading for s in report.sections] == ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+                                                   "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况",
+                                                   "六、其他需要报告的事项"]
+    assert "（三）不予公开" in report.text.replace("(", "（").replace(")", "）")
