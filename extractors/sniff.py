@@ -18,7 +18,8 @@ from .document import ExtractError
 # Human names for warnings, keyed by the format code a Report carries.
 NAMES = {
     "pdf": "PDF file", "docx": "DOCX file", "xlsx": "XLSX file", "doc": "DOC file", "wps": "WPS file", "xls": "XLS file",
-    "et": "ET file (WPS spreadsheet)", "ofd": "OFD file", "zip": "ZIP archive", "rar": "RAR archive",
+    "et": "ET file (WPS spreadsheet)", "ofd": "OFD file", "pptx": "PPTX file", "odf": "OpenDocument file",
+    "zip": "ZIP archive", "rar": "RAR archive",
     "7z": "7z archive", "ole2": "OLE2 compound file", "png": "PNG image", "jpeg": "JPEG image", "gif": "GIF image",
     "tiff": "TIFF image", "bmp": "BMP image", "webp": "WebP image",
 }
@@ -63,6 +64,10 @@ def _zip_kind(body: bytes) -> str:
         return "xlsx"
     if "OFD.xml" in names or "ofd.xml" in {n.lower() for n in names}:
         return "ofd"
+    if "ppt/presentation.xml" in names:
+        return "pptx"
+    if "mimetype" in names and "content.xml" in names:
+        return "odf"
     return "zip"
 
 

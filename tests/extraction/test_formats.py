@@ -29,6 +29,8 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200)
 SIGNED = {
     "ofd": OFD,
     "zip": zipped(**{"readme.txt": "2020年度政府信息公开工作年度报告".encode()}),
+    "pptx": zipped(**{"ppt__presentation.xml": b"<p:presentation/>", "[Content_Types].xml": b"<Types/>"}),
+    "odf": zipped(**{"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<office:document-content/>"}),
     "rar": b"Rar!\x1a\x07\x01\x00" + bytes(100),
     "7z": b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(100),
     "png": PNG,
@@ -57,11 +59,12 @@ def test_pdf_signature_after_junk_and_html_text_stays_text():
     assert sniff("BM 一、总体情况".encode()) == "text"  # a text starting with `BM` is not a bitmap
 
 
-@pytest.mark.parametrize("kind", ["ofd", "zip", "rar", "7z"])
+@pytest.mark.parametrize("kind", ["ofd", "zip", "rar", "7z", "pptx", "odf"])
 def test_unsupported_format_is_kept_with_a_warning_and_nothing_invented(kind):
     report = extract(SIGNED[kind], headers={"Content-Type": "application/x-download"})
     assert (report.format, report.is_report, report.text, report.cells, report.title) == (kind, False, "", [], None)
-    name = {"ofd": "OFD file", "zip": "ZIP archive", "rar": "RAR archive", "7z": "7z archive"}[kind]
+    name = {"ofd": "OFD file", "zip": "ZIP archive", "rar": "RAR archive", "7z": "7z archive", "pptx": "PPTX file",
+            "odf": "OpenDocument file"}[kind]
     assert report.warnings == [f"{name}: format not supported, the file is kept"]
 
 
