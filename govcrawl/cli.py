@@ -16,7 +16,10 @@ from pathlib import Path
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
+
+from govcrawl.config import one_line
+from govcrawl.demo import DEMO_ARCHIVE, DEMO_SITE
 
 EXIT_CONFIG = 2
 DB_HELP = "SQLAlchemy database URL (default: $GOVCRAWL_DATABASE_URL, else sqlite:///govcrawl.db in this folder)"
@@ -86,8 +89,6 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
     migrate.add_argument("--db", help=DB_HELP)
 
-    from govcrawl.demo import DEMO_ARCHIVE, DEMO_SITE
-
     build = commands.add_parser("build-seeds", help="rebuild the demo's WARC archive from its saved site")
     build.add_argument("--site", default=str(DEMO_SITE), help="saved site folder (default: the demo's)")
     build.add_argument("--out", default=str(DEMO_ARCHIVE / "seeds.warc.gz"), help="WARC file to write")
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except SQLAlchemyError as exc:
         # Unreachable server, missing database, unknown dialect or malformed URL: one line, no traceback.
-        print(f"govcrawl {name}: cannot use database {_masked_url(getattr(args, 'db', None))}: {_cause(exc)}",
+        print(f"govcrawl {name}: cannot use database {_masked_url(getattr(args, 'db', None))}: {one_line(exc)}",
               file=sys.stderr)
         return EXIT_CONFIG
     except (OSError, ValueError) as exc:
@@ -126,12 +127,6 @@ def _masked_url(url_arg: str | None) -> str:
     except (SQLAlchemyError, ValueError):
         # Not even parseable as a URL: still hide anything between "user:" and "@".
         return re.sub(r"(//[^/:@]*:)[^/@]*@", r"\1***@", url)
-
-
-def _cause(exc: SQLAlchemyError) -> str:
-    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-    text = str(cause).split("(Background on this error at:")[0]
-    return " ".join(text.split()) or type(cause).__name__
 
 
 def open_engine(url_arg: str | None, *, must_exist: bool):

@@ -98,12 +98,12 @@ def check_database(url_setting: str | None) -> str:
     try:
         engine = make_engine(url)
     except (ArgumentError, SQLAlchemyError, ValueError, ImportError) as exc:
-        raise ConfigError(f"database URL {url!r}: {_one_line(exc)}") from None
+        raise ConfigError(f"database URL {url!r}: {one_line(exc)}") from None
     try:
         with engine.connect():
             pass
     except SQLAlchemyError as exc:
-        raise ConfigError(f"database {describe(url)}: cannot connect: {_one_line(exc)}") from None
+        raise ConfigError(f"database {describe(url)}: cannot connect: {one_line(exc)}") from None
     finally:
         engine.dispose()
     return url
@@ -120,7 +120,8 @@ def check_archive_dir(folder: str | None) -> Path:
     return path
 
 
-def _one_line(exc: Exception) -> str:
+def one_line(exc: Exception) -> str:
+    """An exception as one line: a database driver's own message, without SQLAlchemy's background link."""
     cause = getattr(exc, "orig", None) or exc
     text = str(cause).split("(Background on this error at:")[0]
     return " ".join(text.split()) or type(cause).__name__

@@ -14,7 +14,13 @@ import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
-from govcrawl.config import SPIDER_ARGS, ConfigError, check_archive_dir, check_database, plan_crawl
+from govcrawl.config import (
+    SPIDER_ARGS,
+    ConfigError,
+    check_archive_dir,
+    check_database,
+    plan_crawl,
+)
 
 EXIT_CONFIG = 2
 EXIT_LOST = 1
@@ -57,7 +63,5 @@ class Command(ScrapyCrawlCommand):
         crawler = self._create_crawler("portals")
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed:
-            self.exitcode = EXIT_LOST
-        elif crawler.stats.get_value("govcrawl/lost_pages", 0):
+        if self.crawler_process.bootstrap_failed or crawler.stats.get_value("govcrawl/lost_pages", 0):
             self.exitcode = EXIT_LOST

@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from crawlkit import SEEDS, crawl_env, run_crawl
 
 from govcrawl.cli import build_parser, main
-
-from crawlkit import REPO, SEEDS, crawl_env, run_crawl
 
 JLCITY_COLUMN = "http://www.jlcity.gov.cn/zwgk/zfxxgkndbg/bmndbg/index.html"
 SMESD_COLUMN = "http://dt.smesd.gov.cn/Article/ShowClass.asp?ClassID=54"
@@ -40,8 +39,9 @@ def govcrawl(cwd: Path, *args: str, env=None) -> subprocess.CompletedProcess:
     ([], "no portal registry: pass -a registry=FOLDER or set GOVCRAWL_REGISTRY"),
 ])
 def test_a_configuration_mistake_is_one_line_and_exit_2_before_anything_starts(tmp_path, args, message):
-    result = scrapy_crawl(tmp_path if args else REPO, *args, "-s", f"DATABASE_URL=sqlite:///{tmp_path / 'x.db'}"
-                          if not any(a.startswith("DATABASE_URL") for a in args) else "LOG_LEVEL=INFO")
+    if not any(arg.startswith("DATABASE_URL=") for arg in args):
+        args = [*args, "-s", f"DATABASE_URL=sqlite:///{tmp_path / 'x.db'}"]
+    result = scrapy_crawl(tmp_path, *args)
     assert result.returncode == 2, result.stderr[-3000:]
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
     assert result.stderr.startswith("scrapy crawl portals: ") and message in result.stderr

@@ -10,16 +10,15 @@ import subprocess
 import sys
 
 import pytest
+from crawlkit import REPO, SEEDS, crawl_env, run_crawl
+from test_crawl_store import FETCHED, document, report_2019
 
 from extractors.model import Cell, Report
 from govcrawl.cli import main
 from govcrawl.db.engine import make_engine, upgrade
 from govcrawl.db.store import Store
-from govcrawl.tabular import LONG_COLUMNS, wide_columns
 from govcrawl.registry import load_registry
-
-from crawlkit import REPO, SEEDS, crawl_env, run_crawl
-from test_crawl_store import FETCHED, document, report_2019
+from govcrawl.tabular import LONG_COLUMNS, wide_columns
 
 EXTRACT_OUTPUT_KEYS = [key for key in Report().to_dict() if key != "path"]
 

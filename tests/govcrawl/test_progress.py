@@ -30,5 +30,5 @@ def test_progress_counts_pages_reports_and_failures_per_portal(caplog):
     assert portal_counts(crawler.stats, "371703-zxqyj") == {"pages": 1, "reports": 0, "failed": 1}
     with caplog.at_level(logging.INFO, logger="govcrawl.progress"):
         progress.log_progress(spider)
-    assert caplog.messages == ["Progress: 220200-szf 3 page(s)/1 report(s); 371703-zxqyj 1 page(s)/0 report(s)/1 failed"
-                               "; 1 portal(s) not reached yet"]
+    assert caplog.messages == [("Progress: 220200-szf 3 page(s)/1 report(s); "
+                                "371703-zxqyj 1 page(s)/0 report(s)/1 failed; 1 portal(s) not reached yet")]
