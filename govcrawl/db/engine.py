@@ -58,6 +58,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             # SQLite alters a table by copying it and dropping the original, which enforced foreign keys
             # referring to it forbid; the pragma only takes effect outside a transaction.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            # The same copy-and-rename would fail on the views that name the table (migration 0004): with
+            # legacy renames SQLite leaves the views alone, and they find the renamed copy by its name.
+            connection.exec_driver_sql("PRAGMA legacy_alter_table=ON")
             connection.commit()
         try:
             with connection.begin():
@@ -75,6 +78,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                         raise RuntimeError(f"migration left rows with dangling foreign keys: {broken[:5]}")
         finally:
             if sqlite:
+                connection.exec_driver_sql("PRAGMA legacy_alter_table=OFF")
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
 

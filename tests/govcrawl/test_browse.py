@@ -122,3 +122,46 @@ def test_browse_names_a_missing_database(tmp_path, capsys):
     assert main(["browse", "--db", f"sqlite:///{tmp_path / 'none.db'}"]) == 2
     assert "no database at sqlite:///" in capsys.readouterr().err
     assert not (tmp_path / "none.db").exists()
+
+
+LATER_MIGRATION = '''"""A later migration that rebuilds the tables the views read, as SQLite batch mode does for most changes."""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9999"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    recreate = "always" if op.get_bind().dialect.name == "sqlite" else "auto"
+    for table in ("reports", "report_cells"):
+        with op.batch_alter_table(table, recreate=recreate) as batch:
+            batch.add_column(sa.Column("later", sa.String(16)))
+
+
+def downgrade():
+    pass
+'''
+
+
+def test_a_later_migration_can_rebuild_the_tables_the_views_read(database_url, tmp_path, monkeypatch):
+    import shutil
+
+    from alembic.script import ScriptDirectory
+
+    import govcrawl.db.engine as db_engine
+
+    _fill(database_url)
+    migrations = tmp_path / "migrations"
+    shutil.copytree(db_engine.MIGRATIONS_DIR, migrations, ignore=shutil.ignore_patterns("__pycache__"))
+    head = ScriptDirectory.from_config(db_engine.alembic_config()).get_current_head()
+    (migrations / "versions" / "9999_later.py").write_text(LATER_MIGRATION.replace("{head}", head), encoding="utf-8")
+    monkeypatch.setattr(db_engine, "MIGRATIONS_DIR", migrations)  # the shipped migrations plus one more
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM cells_labelled WHERE row_label IS NOT NULL")).scalar_one() > 0
+        assert conn.execute(text("SELECT count(*) FROM reports_overview")).scalar_one() == 3
+    engine.dispose()
