@@ -37,7 +37,8 @@ class CrawlPlan:
 
 
 def check_spider_args(args: dict[str, str]) -> None:
-    unknown = sorted(set(args) - set(SPIDER_ARGS))
+    # Names with a leading underscore are a scheduler's own (Scrapyd passes `_job`), not the user's.
+    unknown = sorted(name for name in set(args) - set(SPIDER_ARGS) if not name.startswith("_"))
     if unknown:
         given = ", ".join(f"-a {name}={args[name]}" for name in unknown)
         raise ConfigError(f"unknown spider argument {given} (known: {', '.join(f'-a {k}=' for k in SPIDER_ARGS)})")

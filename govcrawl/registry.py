@@ -59,7 +59,6 @@ class PortalEntry:
 def load_registry(path: str | Path | None = None) -> dict[str, PortalEntry]:
     """Load a directory of portal files (or one file), validating every entry."""
     from govcrawl.adapters import ADAPTERS
-
     from govcrawl.demo import DEMO_REGISTRY
 
     root = Path(path) if path is not None else DEMO_REGISTRY
