@@ -15,7 +15,6 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from govcrawl.config import (
-    SPIDER_ARGS,
     ConfigError,
     check_archive_dir,
     check_database,
