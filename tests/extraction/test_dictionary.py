@@ -22,6 +22,12 @@ def test_committed_dictionary_matches_the_code(tmp_path):
             f"{committed} disagrees with the code: run `python -m extractors.dictionary --out docs`")
 
 
+def test_every_field_of_the_record_is_described():
+    for group in ("report_fields", "cell_fields"):
+        undescribed = [f["key"] for f in dictionary()[group] if not f["description"]]
+        assert not undescribed, f"describe {undescribed} in extractors.dictionary ({group})"
+
+
 def test_the_extractor_output_contract_lives_in_docs():
     contract = (DOCS / "extract-output.md").read_text(encoding="utf-8")
     for field in (f["key"] for f in dictionary()["report_fields"]):

@@ -178,3 +178,9 @@ def test_portal_check_names_an_unreachable_page_in_one_line(capsys):
     assert main(["portal", "check", "http://nowhere.example/x", "--archive", "demo"]) == 2
     err = capsys.readouterr().err
     assert err == f"govcrawl portal check: http://nowhere.example/x: not in the archive {SEEDS.resolve()}\n"
+
+
+def test_govcrawl_dictionary_writes_the_committed_documents(tmp_path):
+    assert main(["dictionary", "--out", str(tmp_path)]) == 0
+    for name in ("data-dictionary.md", "data-dictionary.json"):
+        assert (tmp_path / name).read_bytes() == (SEEDS.parent / "docs" / name).read_bytes()
