@@ -8,6 +8,7 @@ from . import chrome, content, metadata
 from .checks import run_checks
 from .decode import DecodeError, decode
 from .document import Document
+from .errors import ExtractError
 from .model import Report
 from .normalize import nfkc
 from .rows import leaf_tables, table_rows, text_rows
@@ -23,10 +24,6 @@ _NOT_REPORT_TITLE = re.compile(r"(?:的函|通知|公告|通报|意见|要点|�
 _SCRIPT_LOADED = re.compile(r"getGovInfoDetail|/html/info/detail|new\s+CMS\(|\$\.ajax\(|axios\.|fetch\(|XMLHttpRequest")
 _INFO_TEXT = '//text()[contains(., "日期") or contains(., "时间") or contains(., "来源")]'
 _BOXES = re.compile(r"relat|xglj|xgwz|xgxx|foot|bottom|copyright|link|list", re.I)
-
-
-class ExtractError(ValueError):
-    """The input is not a page or text that can be read (empty, binary, undecodable)."""
 
 
 def extract(body: bytes, *, url: str | None = None, headers: dict[str, str] | None = None,
