@@ -230,13 +230,7 @@ def _continues_paragraph(prev: layout.Line, line: layout.Line, margins: tuple[fl
 
 
 def _join(lines: list[layout.Line]) -> str:
-    out = ""
-    for line in lines:
-        part = line.text("  ").strip()
-        if out and out[-1].isascii() and out[-1].isalnum() and part[:1].isascii() and part[:1].isalnum():
-            out += " "
-        out += part
-    return out
+    return layout.join_lines(line.text("  ") for line in lines)
 
 
 # ---------------------------------------------------------------- tables across pages
@@ -260,28 +254,46 @@ def _column_map(base: list[float], xs: list[float]) -> list[int] | None:
 
 def _append(table: _Table, grid: layout.Grid, page: int) -> None:
     mapping = _column_map(table.xs, grid.xs) or list(range(len(grid.xs)))
-    first_new = len(table.cells)
+    before = table.cells[:]
+    after = []
     for cell in grid.cells:
         col = mapping[cell.col]
-        table.cells.append(layout.GridCell(table.rows + cell.row, col, cell.rowspan,
-                                           mapping[cell.col + cell.colspan] - col, text=cell.text))
-    if first_new:
-        _mend_cut_labels(table.cells[:first_new], table.cells[first_new:], table.rows)
-    table.rows += len(grid.ys) - 1
+        after.append(layout.GridCell(table.rows + cell.row, col, cell.rowspan,
+                                     mapping[cell.col + cell.colspan] - col, text=cell.text))
+    rows = len(grid.ys) - 1
+    if before and _mend_seam(before, after, table.rows):
+        rows -= 1
+    table.cells = before + after
+    table.rows += rows
     table.last_page = page
 
 
-def _mend_cut_labels(before: list[layout.GridCell], after: list[layout.GridCell], seam: int) -> None:
-    """A label cut by the page break (`（四）无` | `法提供`): the halves either side of the seam in one column
-    that make a known label only together are both given the whole label."""
-    bottom = {c.col: c for c in before if c.row + c.rowspan == seam}
-    for cell in (c for c in after if c.row == seam and c.col in bottom):
-        upper = bottom[cell.col]
-        if not upper.text or not cell.text or is_value_text(upper.text) or is_value_text(cell.text):
+def _mend_seam(before: list[layout.GridCell], after: list[layout.GridCell], seam: int) -> bool:
+    """Undo what a page break does to a table row. A label cut in two (`（四）无` | `法提供`) is whole again on
+    both sides; a merged label the next page repeats as an empty cell (`三、本年度办理结果`) keeps its text; and
+    when the first row of the new page only continues the row above (no cell holds a second, different text)
+    the two are one row again. Returns whether the seam row was merged into the row above."""
+    upper = {(c.col, c.colspan): c for c in before if c.row + c.rowspan == seam}
+    pairs = [(upper.get((c.col, c.colspan)), c) for c in after if c.row == seam]
+    for up, low in pairs:
+        if up is None or not up.text or not low.text or is_value_text(up.text) or is_value_text(low.text):
             continue
-        whole = upper.text + cell.text
-        if label_core(whole) in KNOWN_LABELS and not {label_core(upper.text), label_core(cell.text)} & KNOWN_LABELS:
-            upper.text = cell.text = whole
+        whole = up.text + low.text
+        if label_core(whole) in KNOWN_LABELS and not {label_core(up.text), label_core(low.text)} & KNOWN_LABELS:
+            up.text = low.text = whole
+    continuation = all(up is not None and (not up.text or not low.text or up.text == low.text) for up, low in pairs)
+    if continuation and pairs:
+        for up, low in pairs:
+            up.text = up.text or low.text
+            up.rowspan += low.rowspan - 1
+            after.remove(low)
+        for cell in after:
+            cell.row -= 1
+        return True
+    for up, low in pairs:
+        if up is not None and not low.text and up.rowspan > 1 and up.text and not is_value_text(up.text):
+            low.text = up.text
+    return False
 
 
 def _rows(table: _Table) -> list[Row]:

@@ -206,13 +206,18 @@ def lines(items: list[Glyph]) -> list[Line]:
 def cell_text(items: list[Glyph]) -> str:
     """A cell's lines joined without a break: a label wrapped in a narrow cell, or stacked one character per
     line, is one label again; words split by letter-spacing keep their spaces for the label matcher to drop."""
-    parts = [line.text() for line in lines(items)]
+    return join_lines(line.text() for line in lines(items))
+
+
+def join_lines(parts) -> str:
+    """Wrapped lines joined: CJK and digits (`101` / `6` in a narrow cell is 1016) run on; Latin words keep a space."""
     out = ""
     for part in parts:
-        if out and out[-1].isascii() and out[-1].isalnum() and part[:1].isascii() and part[:1].isalnum():
+        part = part.strip()
+        if out and out[-1].isascii() and out[-1].isalpha() and part[:1].isascii() and part[:1].isalpha():
             out += " "
         out += part
-    return out.strip()
+    return out
 
 
 # ---------------------------------------------------------------- grids
