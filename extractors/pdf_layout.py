@@ -57,12 +57,12 @@ class Line:
         return max(g.size for g in self.glyphs)
 
     def text(self, gap: str = " ") -> str:
-        """The line's text; a gap wider than two characters becomes `gap` (two spaces keep columns apart)."""
+        """The line's text; a gap wider than a character becomes `gap` (two spaces keep table columns apart)."""
         out, prev = [], None
         for g in self.glyphs:
             if prev is not None:
                 space = g.x0 - prev.x1
-                if space > 2 * max(prev.size, 1):
+                if space > 0.9 * max(prev.size, 1):
                     out.append(gap)
                 elif space > 0.35 * max(prev.size, 1) and not out[-1].endswith(" "):
                     out.append(" ")
