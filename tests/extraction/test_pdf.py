@@ -43,7 +43,7 @@ def _expected(name: str) -> dict:
 @pytest.mark.parametrize("name", RULED)
 def test_ruled_pdf_gives_the_html_readings_cells(name):
     expected = _expected(name)
-    document, report = _read(name)
+    _, report = _read(name)
     assert report.format == "pdf"
     assert _cells(report) == sorted((c["table"], c["row"], c["col"], c["value"], c["raw"]) for c in expected["cells"])
     assert (report.title, report.agency, report.report_year, report.generation) == (
@@ -65,12 +65,12 @@ def test_page_numbers_never_reach_text_or_tables():
         pages = _page_texts(name)
         assert printed in pages[2]
         document, _ = _read(name)
-        assert not re.search(r"^\s*(?:[-—]\s*\d+\s*[-—]|\d{1,3})\s*$", document.text, re.M)
+        assert not re.search(r"^\s*(?:[-—]\s*\d+\s*[-—]|\d{1,3})\s*$", document.text, re.MULTILINE)
     # 000 prints the number in the header: it starts each page's text, and the paragraph cut by the page
     # break is still one line.
     assert _page_texts("000_pre2019")[1].startswith("-2-")
     document, _ = _read("000_pre2019")
-    assert any(line.startswith("(二)调整职能") or line.startswith("（二）调整职能") for line in document.text.splitlines())
+    assert any(line.startswith(("(二)调整职能", "（二）调整职能")) for line in document.text.splitlines())
     assert "有待于进一步健全完善" in document.text
 
 
@@ -133,7 +133,7 @@ def test_large_counts_and_decimal_fees():
 
 
 def test_a_bordered_paragraph_is_text_not_a_table():
-    document, report = _read("004_varied_2019")
+    document, _ = _read("004_varied_2019")
     paragraph = next(line for line in document.text.splitlines() if line.startswith("(二)及时准确做好政务信息公开"))
     assert "接受社会监督" in paragraph or paragraph.endswith("接受")
     assert all(len(row.labels) + len(row.values) > 1 or not row.values for t in document.tables for row in t)
