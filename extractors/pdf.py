@@ -18,13 +18,14 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from lxml import html as lxml_html
 
+from . import pdf_align
 from . import pdf_layout as layout
 from .document import Document
 from .errors import ExtractError
 from .normalize import label_core
-from .rows import Row, table_rows
+from .rows import Row, table_rows, text_rows
 from .templates import KNOWN_LABELS
-from .values import is_value_text
+from .values import is_value_text, parse_value
 
 MAX_PAGES = 300  # annual reports run to 5-40 pages; beyond this a file is something else or hostile
 DEADLINE_SECONDS = 60.0
@@ -143,6 +144,8 @@ def _read_page(page: pdfium.PdfPage, number: int) -> _Page:
         else:  # a bordered paragraph or an empty frame: its words are body text
             body += [g for cell in grid.cells for g in cell.glyphs]
     lines = [line for line in layout.lines(body) if not _page_number(line, height)]
+    aligned, lines = pdf_align.aligned_grids(lines, page.get_width(), _is_table)
+    tables = sorted(tables + aligned, key=lambda grid: -grid.top)
     return _Page(number, height, lines, tables, len(glyphs), images)
 
 
@@ -200,15 +203,50 @@ def _assemble(pages: list[_Page]) -> tuple[str, list[list[Row]]]:
                 flush()
             paragraph.append(item)
     flush()
-    logical = [_rows(table) for table in tables]
-    numbered = iter(logical)
-    text_lines = []
+    grids = iter([_rows(table) for table in tables])
+    text_lines: list[str] = []
+    blocks: dict[int, list[Row]] = {}  # first text line of each table -> its rows
     for line in out:
         if line == "\x00table":
-            text_lines += ["".join(f"{c.text} |" for c in (*row.labels, *row.values)) for row in next(numbered)]
+            rows = next(grids)
+            blocks[len(text_lines)] = rows
+            text_lines += ["".join(f"{c.text} |" for c in (*row.labels, *row.values)) for row in rows]
         else:
             text_lines.append(line)
-    return "\n".join(text_lines), logical
+    in_grids = {i for start, rows in blocks.items() for i in range(start, start + len(rows))}
+    for start, end in _loose_rows(text_lines, in_grids):
+        blocks[start] = text_rows("\n".join(text_lines[start : end + 1]))
+    return "\n".join(text_lines), [blocks[i] for i in sorted(blocks)]
+
+
+_HEADING = re.compile(r"^[一二三四五六七八九十]+、")
+
+
+def _loose_rows(lines: list[str], in_grids: set[int]) -> list[tuple[int, int]]:
+    """Runs of figure lines no grid holds (a table's last row alone on the next page, its header above the
+    break), with the header words above them: read by the plain-text table reader, as a flattened table."""
+    runs: list[tuple[int, int]] = []
+    for i, line in enumerate(lines):
+        if i in in_grids or not _figure_line(line) or (runs and runs[-1][1] >= i):
+            continue
+        start, end = i, i
+        while start - 1 >= 0 and start - 1 not in in_grids and _header_words(lines[start - 1]):
+            start -= 1
+        while end + 1 < len(lines) and end + 1 not in in_grids and _figure_line(lines[end + 1]):
+            end += 1
+        runs.append((start, end))
+    return runs
+
+
+def _figure_line(line: str) -> bool:
+    parts = [p for p in re.split(r"\s{2,}", line.strip()) if p]
+    figures = sum(1 for p in parts if is_value_text(p) and (parse_value(p) is not None or p in ("/", "-", "—")))
+    return figures >= 4 and figures >= len(parts) - 1
+
+
+def _header_words(line: str) -> bool:
+    s = line.strip()
+    return bool(s) and not _HEADING.match(s) and len(s) <= 60 and ("  " in s or len(s) <= 8) and "。" not in s
 
 
 def _margins(pages: list[_Page]) -> tuple[float, float]:
