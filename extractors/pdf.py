@@ -4,7 +4,8 @@ PDFium (pypdfium2) reads the file; `pdf_layout` rebuilds lines and ruled grids f
 objects. A grid is handed to the shared row builder (`rows.table_rows`) as the HTML table it draws, so PDF cells
 get their canonical keys, header columns and generation from the same code as HTML tables. What real WPS/Word
 exports do to a report is undone here: page-number footers, a table continued on the next page (and a label cut
-by the break), a title printed over two lines, paragraphs wrapped at the right margin.
+by the break), a title printed over two lines, paragraphs wrapped at the right margin. Tables printed without
+rules are rebuilt from text alignment by `pdf_align` into the same kind of grid.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ DEADLINE_SECONDS = 60.0
 _DECORATED_FOOTER = re.compile(r"^(?:[-—–－―]+\s*\d{1,4}\s*[-—–－―]+|第\s*\d{1,4}\s*页(?:\s*[,，]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*[/／]\s*\d{1,4})$")
 _BARE_NUMBER = re.compile(r"^\d{1,4}$")
 _MARGIN = 0.08  # share of the page height at the top and bottom where running headers and footers sit
+_UNMAPPED_SHARE = 0.2
+_OUTLINED_TEXT = 200  # path objects on a page with no characters: text drawn as outlines, not a blank page
 _SENTENCE_END = ("。", "：", ":", "；", ";", "！", "？")
 _ERRORS = {
     pdfium_c.FPDF_ERR_PASSWORD: "encrypted PDF: it needs a password to open",
@@ -50,7 +53,8 @@ class _Page:
     lines: list[layout.Line]  # body lines (not in a table), top to bottom, page numbers removed
     grids: list[layout.Grid]  # ruled tables, top to bottom
     chars: int
-    images: int
+    unmapped: int  # characters with no Unicode meaning (private use, U+FFFD): a font without ToUnicode
+    pictured: bool  # drawn but with no characters: an image, or text turned into outlines
 
 
 @dataclass(slots=True)
@@ -96,9 +100,13 @@ def read_pdf(body: bytes, *, max_pages: int = MAX_PAGES, deadline_seconds: float
         pdf.close()
     if unreadable:
         warnings.append(f"{unreadable} of {min(total, max_pages)} PDF pages could not be read")
-    scanned = sum(1 for p in pages if p.chars == 0 and p.images)
+    scanned = sum(1 for p in pages if p.chars == 0 and p.pictured)
     if scanned:
         warnings.append(f"scanned PDF: no text layer on {scanned} of {len(pages)} pages (OCR not available)")
+    chars, unmapped = sum(p.chars for p in pages), sum(p.unmapped for p in pages)
+    if chars and unmapped > _UNMAPPED_SHARE * chars:
+        warnings.append(f"PDF text layer unreadable: {unmapped} of {chars} characters have no Unicode mapping "
+                        "(fonts without ToUnicode); the text may be garbled")
     text, tables = _assemble(pages)
     return Document("pdf", text, tables, title_hint, warnings)
 
@@ -128,6 +136,8 @@ def _read_page(page: pdfium.PdfPage, number: int) -> _Page:
             images += 1
         else:
             paths.append(obj)
+    unmapped = sum(1 for g in glyphs if "\ue000" <= g.char <= "\uf8ff" or g.char == "\ufffd")
+    pictured = bool(images) or len(paths) >= _OUTLINED_TEXT
     grids = layout.grids(layout.rules(paths))
     body = []
     for g in glyphs:
@@ -146,7 +156,7 @@ def _read_page(page: pdfium.PdfPage, number: int) -> _Page:
     lines = [line for line in layout.lines(body) if not _page_number(line, height)]
     aligned, lines = pdf_align.aligned_grids(lines, page.get_width(), _is_table)
     tables = sorted(tables + aligned, key=lambda grid: -grid.top)
-    return _Page(number, height, lines, tables, len(glyphs), images)
+    return _Page(number, height, lines, tables, len(glyphs), unmapped, pictured)
 
 
 def _is_table(grid: layout.Grid) -> bool:
@@ -210,7 +220,7 @@ def _assemble(pages: list[_Page]) -> tuple[str, list[list[Row]]]:
         if line == "\x00table":
             rows = next(grids)
             blocks[len(text_lines)] = rows
-            text_lines += ["".join(f"{c.text} |" for c in (*row.labels, *row.values)) for row in rows]
+            text_lines += [" | ".join(c.text for c in (*row.labels, *row.values)) + " |" for row in rows]
         else:
             text_lines.append(line)
     in_grids = {i for start, rows in blocks.items() for i in range(start, start + len(rows))}

@@ -1,11 +1,13 @@
 """PDF reports (tests/fixtures/pdf, rendered from the report pages by build.py): the same canonical cells as the
 HTML extractor reads from the same report, whatever the page breaks, footers and label quirks do to the print."""
 
+import io
 import json
 import re
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import pytest
 
 from extractors import ExtractError
@@ -163,6 +165,26 @@ def test_scanned_pdf_is_reported_never_an_empty_report():
     assert not report.is_report and report.cells == []
 
 
+def test_text_drawn_as_outlines_is_no_text_layer():
+    """A page of glyph outlines (a 'print to PDF' that converted the fonts) has paths but no characters."""
+    pdf = pdfium.PdfDocument.new()
+    page = pdf.new_page(595, 842)
+    for i in range(300):
+        x, y = 60 + (i % 30) * 16, 780 - (i // 30) * 20
+        path = pdfium_c.FPDFPageObj_CreateNewPath(x, y)
+        pdfium_c.FPDFPath_LineTo(path, x + 6, y + 10)
+        pdfium_c.FPDFPath_LineTo(path, x + 12, y)
+        pdfium_c.FPDFPath_Close(path)
+        pdfium_c.FPDFPath_SetDrawMode(path, pdfium_c.FPDF_FILLMODE_WINDING, False)
+        pdfium_c.FPDFPage_InsertObject(page.raw, path)
+    page.gen_content()
+    out = io.BytesIO()
+    pdf.save(out)
+    document = read_pdf(out.getvalue())
+    assert document.text == ""
+    assert document.warnings == ["scanned PDF: no text layer on 1 of 1 pages (OCR not available)"]
+
+
 @pytest.mark.parametrize("name, cause", [("bad_encrypted", "encrypted PDF: it needs a password to open"),
                                          ("bad_truncated", "truncated PDF")])
 def test_unreadable_pdfs_raise_extract_error_with_the_cause(name, cause):
@@ -181,8 +203,6 @@ def _many_pages(count: int) -> bytes:
     pdf = pdfium.PdfDocument.new()
     for _ in range(count):
         pdf.new_page(595, 842)
-    import io
-
     out = io.BytesIO()
     pdf.save(out)
     pdf.close()
