@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from .normalize import label_core, no_space, ordinal_kind, squash
 from .pdf_layout import Grid, GridCell, Line
@@ -62,7 +63,7 @@ def aligned_grids(lines: list[Line], width: float, keep) -> tuple[list[Grid], li
 
 def _chunks(line: Line) -> list[_Chunk]:
     out, current = [], [line.glyphs[0]]
-    for prev, g in zip(line.glyphs, line.glyphs[1:]):
+    for prev, g in pairwise(line.glyphs):
         gap = g.x0 - prev.x1
         # Figures that fill their columns stand closer than words do: digits apart by a quarter character
         # are two cells (`4557` `3695`), as a wide gap always is.
@@ -90,7 +91,7 @@ def _is_anchor(chunks: list[_Chunk]) -> bool:
 
 
 def _pitch(lines: list[Line]) -> float:
-    steps = sorted(a.bottom - b.bottom for a, b in zip(lines, lines[1:]) if a.bottom > b.bottom)
+    steps = sorted(a.bottom - b.bottom for a, b in pairwise(lines) if a.bottom > b.bottom)
     return steps[len(steps) // 2] if steps else 12.0
 
 
@@ -175,8 +176,8 @@ def _grid(line_range: range, anchor_lines: list[int], chunked, pitch: float) -> 
     left = min(c.x0 for c in chunks)
     right = max(c.x1 for c in chunks)
     xs = [left - 1, *label_edges, value_left - 0.5]
-    xs += [(a[1] + b[0]) / 2 for a, b in zip(value_cols, value_cols[1:])]
-    xs = sorted(set(round(x, 1) for x in [*xs, right + 1]))
+    xs += [(a[1] + b[0]) / 2 for a, b in pairwise(value_cols)]
+    xs = sorted({round(x, 1) for x in [*xs, right + 1]})
     # Rows: the anchors; lines below the first that reach into the figures' area (a block heading
     # `第二十条第（五）项`, a repeated header `信息内容 | 本年处理决定数量`); and lines that open with an
     # ordinal (`（二）通过不同渠道…`, a section row without figures) unless they are the label of figures
