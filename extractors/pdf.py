@@ -107,6 +107,7 @@ def read_pdf(body: bytes, *, max_pages: int = MAX_PAGES, deadline_seconds: float
     if chars and unmapped > _UNMAPPED_SHARE * chars:
         warnings.append(f"PDF text layer unreadable: {unmapped} of {chars} characters have no Unicode mapping "
                         "(fonts without ToUnicode); the text may be garbled")
+    _drop_running_lines(pages)
     text, tables = _assemble(pages)
     return Document("pdf", text, tables, title_hint, warnings)
 
@@ -157,6 +158,26 @@ def _read_page(page: pdfium.PdfPage, number: int) -> _Page:
     aligned, lines = pdf_align.aligned_grids(lines, page.get_width(), _is_table)
     tables = sorted(tables + aligned, key=lambda grid: -grid.top)
     return _Page(number, height, lines, tables, len(glyphs), unmapped, pictured)
+
+
+def _drop_running_lines(pages: list[_Page]) -> None:
+    """A running header or footer (the agency's name, `第 3 页`) printed in the margin of most pages."""
+    if len(pages) < 2:
+        return
+
+    def key(line: layout.Line) -> str:
+        return re.sub(r"\d+", "#", line.text().replace(" ", ""))
+
+    def in_margin(line: layout.Line, page: _Page) -> bool:
+        return line.bottom > page.height * (1 - 1.5 * _MARGIN) or line.top < page.height * 1.5 * _MARGIN
+
+    seen: dict[str, int] = {}
+    for page in pages:
+        for k in {key(line) for line in page.lines if in_margin(line, page)}:
+            seen[k] = seen.get(k, 0) + 1
+    running = {k for k, n in seen.items() if n >= max(2, len(pages) / 2)}
+    for page in pages:
+        page.lines = [line for line in page.lines if not (in_margin(line, page) and key(line) in running)]
 
 
 def _is_table(grid: layout.Grid) -> bool:

@@ -64,11 +64,16 @@ class Line:
                 space = g.x0 - prev.x1
                 if space > 0.9 * max(prev.size, 1):
                     out.append(gap)
-                elif space > 0.35 * max(prev.size, 1) and not out[-1].endswith(" "):
+                elif space > _word_gap(prev, g) * max(prev.size, 1) and not out[-1].endswith(" "):
                     out.append(" ")
             out.append(g.char)
             prev = g
         return "".join(out)
+
+
+def _word_gap(a: Glyph, b: Glyph) -> float:
+    """Latin words are a fifth of an em apart; CJK runs on, so only a wider gap there is a space."""
+    return 0.2 if a.char.isascii() and b.char.isascii() else 0.35
 
 
 @dataclass(slots=True)
@@ -200,6 +205,17 @@ def lines(items: list[Glyph]) -> list[Line]:
             out.append(Line([g], g.y1, g.y0))
     for line in out:
         line.glyphs.sort(key=lambda g: g.x0)
+        line.glyphs = _without_overprint(line.glyphs)
+    return out
+
+
+def _without_overprint(items: list[Glyph]) -> list[Glyph]:
+    """WPS and Word fake bold by printing a character again a hair to the side (`政政府府`): one of each."""
+    out: list[Glyph] = []
+    for g in items:
+        if out and out[-1].char == g.char and abs(g.x0 - out[-1].x0) < 0.25 * max(g.size, 1):
+            continue
+        out.append(g)
     return out
 
 

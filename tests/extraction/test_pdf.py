@@ -225,3 +225,39 @@ def test_label_typo_tolerance_is_for_long_labels_with_one_clear_match():
     assert lookup(APPLICATION_ROW_INDEX, "本年新收政府信息公开申请数") == "new"
     assert lookup(APPLICATION_ROW_INDEX, "总汁") is None  # short: never guessed
     assert lookup(APPLICATION_ROW_INDEX, "政府信息公开申请数量") is None  # as close to 新收 as to 结转
+
+
+def _text_pdf(lines: list[tuple[float, float, str]]) -> bytes:
+    """A page of Helvetica text objects at the given positions."""
+    import ctypes
+
+    pdf = pdfium.PdfDocument.new()
+    page = pdf.new_page(595, 842)
+    for x, y, text in lines:
+        obj = pdfium_c.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", ctypes.c_float(12))
+        buffer = ctypes.create_string_buffer((text + "\x00").encode("utf-16-le"))
+        pdfium_c.FPDFText_SetText(obj, ctypes.cast(buffer, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
+        pdfium_c.FPDFPageObj_Transform(obj, 1, 0, 0, 1, x, y)
+        pdfium_c.FPDFPage_InsertObject(page.raw, obj)
+    page.gen_content()
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def test_fake_bold_overprint_is_read_once_and_latin_words_keep_their_spaces():
+    body = _text_pdf([(72, 700, "Annual report 2022"), (72.4, 700, "Annual report 2022"), (100, 660, "Second paragraph")])
+    document = read_pdf(body)
+    assert document.text.splitlines()[0] == "Annual report 2022"
+
+
+def test_running_headers_repeated_on_every_page_are_dropped():
+    pages = [_text_pdf([(200, 800, "XX County Government Office"), (72, 700, f"Body text of page {n}")]) for n in range(3)]
+    merged = pdfium.PdfDocument.new()
+    for body in pages:
+        merged.import_pages(pdfium.PdfDocument(body))
+    out = io.BytesIO()
+    merged.save(out)
+    document = read_pdf(out.getvalue())
+    assert "XX County" not in document.text
+    assert all(f"Body text of page {n}" in document.text for n in range(3))
