@@ -39,10 +39,10 @@ _UNMAPPED_SHARE = 0.2
 _OUTLINED_TEXT = 200  # path objects on a page with no characters: text drawn as outlines, not a blank page
 _SENTENCE_END = ("。", "：", ":", "；", ";", "！", "？")
 _ERRORS = {
-    pdfium_c.FPDF_ERR_PASSWORD: "encrypted PDF: it needs a password to open",
-    pdfium_c.FPDF_ERR_SECURITY: "encrypted PDF: its security handler is not supported",
-    pdfium_c.FPDF_ERR_FORMAT: "corrupt PDF: PDFium cannot parse its structure",
-    pdfium_c.FPDF_ERR_FILE: "unreadable PDF",
+    pdfium_c.FPDF_ERR_PASSWORD: "PDF is encrypted: it needs a password to open",
+    pdfium_c.FPDF_ERR_SECURITY: "PDF is encrypted with a security handler PDFium does not support",
+    pdfium_c.FPDF_ERR_FORMAT: "PDF is corrupt: PDFium cannot parse its structure",
+    pdfium_c.FPDF_ERR_FILE: "PDF is unreadable",
 }
 
 
@@ -95,7 +95,7 @@ def read_pdf(body: bytes, *, max_pages: int = MAX_PAGES, deadline_seconds: float
                 page.close()
         title_hint = (pdf.get_metadata_value("Title") or "").strip() or None
     except pdfium.PdfiumError as exc:
-        raise ExtractError(f"corrupt PDF: {exc}") from None
+        raise ExtractError(f"PDF is corrupt: {exc}") from None
     finally:
         pdf.close()
     if unreadable:
@@ -118,9 +118,9 @@ def _open(body: bytes) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(body)
     except pdfium.PdfiumError as exc:
-        cause = _ERRORS.get(getattr(exc, "err_code", None), f"unreadable PDF ({exc})")
+        cause = _ERRORS.get(getattr(exc, "err_code", None), f"PDF is unreadable ({exc})")
         if b"%%EOF" not in body[-2048:]:
-            cause = "truncated PDF: the file ends before its %%EOF marker and PDFium cannot rebuild it"
+            cause = "PDF is truncated: the file ends before its %%EOF marker and PDFium cannot rebuild it"
         raise ExtractError(cause) from None
 
 

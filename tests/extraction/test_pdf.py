@@ -4,13 +4,15 @@ HTML extractor reads from the same report, whatever the page breaks, footers and
 import io
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 
-from extractors import ExtractError
+from extractors import ExtractError, extract
 from extractors.core import from_document
 from extractors.pdf import read_pdf
 from extractors.tables import lookup
@@ -185,17 +187,20 @@ def test_text_drawn_as_outlines_is_no_text_layer():
     assert document.warnings == ["scanned PDF: no text layer on 1 of 1 pages (OCR not available)"]
 
 
-@pytest.mark.parametrize("name, cause", [("bad_encrypted", "encrypted PDF: it needs a password to open"),
-                                         ("bad_truncated", "truncated PDF")])
+@pytest.mark.parametrize("name, cause", [("bad_encrypted", "PDF is encrypted: it needs a password to open"),
+                                         ("bad_truncated", "PDF is truncated")])
 def test_unreadable_pdfs_raise_extract_error_with_the_cause(name, cause):
+    body = (PDFS / f"{name}.pdf").read_bytes()
     with pytest.raises(ExtractError, match=re.escape(cause)):
-        read_pdf((PDFS / f"{name}.pdf").read_bytes())
+        read_pdf(body)
+    with pytest.raises(ExtractError, match="^" + re.escape(cause)):
+        extract(body, headers={"Content-Type": "application/octet-stream"})
 
 
 def test_not_a_pdf_and_corrupt_bytes():
     with pytest.raises(ExtractError, match="not a PDF"):
         read_pdf(b"<html>not a pdf</html>")
-    with pytest.raises(ExtractError, match="corrupt PDF|truncated PDF"):
+    with pytest.raises(ExtractError, match="PDF is corrupt|PDF is truncated"):
         read_pdf(b"%PDF-1.7\n" + bytes(range(256)) * 20 + b"\n%%EOF\n")
 
 
@@ -261,3 +266,25 @@ def test_running_headers_repeated_on_every_page_are_dropped():
     document = read_pdf(out.getvalue())
     assert "XX County" not in document.text
     assert all(f"Body text of page {n}" in document.text for n in range(3))
+
+
+@pytest.mark.parametrize("name", RULED)
+def test_extract_chooses_the_pdf_reader_by_signature(name):
+    """Portals send PDFs as text/html or octet-stream: extract() reads the bytes' signature."""
+    body = (PDFS / f"{name}.pdf").read_bytes()
+    report = extract(body, url=f"http://example.gov.cn/{name}.pdf", headers={"Content-Type": "text/html"})
+    assert report.format == "pdf"
+    assert _cells(report) == _cells(_read(name)[1])
+    assert report.title == _expected(name)["title"]
+
+
+def test_cli_reads_pdfs_and_names_the_bad_one():
+    good, bad = PDFS / "006_2021.pdf", PDFS / "bad_encrypted.pdf"
+    run = subprocess.run([sys.executable, "-m", "extractors", str(good), str(bad), str(PDFS / "bad_scanned.pdf")],
+                         capture_output=True)
+    assert run.returncode == 1
+    objects = [json.loads(line) for line in run.stdout.decode().splitlines()]
+    assert [(o["path"], o["format"], o["is_report"], len(o["cells"])) for o in objects] == [
+        (str(good), "pdf", True, 200), (str(PDFS / "bad_scanned.pdf"), "pdf", False, 0)]
+    assert objects[1]["warnings"] == ["scanned PDF: no text layer on 2 of 2 pages (OCR not available)"]
+    assert run.stderr.decode().strip() == f"{bad}: PDF is encrypted: it needs a password to open"
