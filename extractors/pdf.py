@@ -26,7 +26,7 @@ from .errors import ExtractError
 from .normalize import label_core
 from .rows import Row, table_rows, text_rows
 from .templates import KNOWN_LABELS
-from .values import is_value_text, parse_value
+from .values import is_value_text
 
 MAX_PAGES = 300  # annual reports run to 5-40 pages; beyond this a file is something else or hostile
 DEADLINE_SECONDS = 60.0
@@ -250,9 +250,6 @@ def _assemble(pages: list[_Page]) -> tuple[str, list[list[Row]]]:
     return "\n".join(text_lines), [blocks[i] for i in sorted(blocks)]
 
 
-_HEADING = re.compile(r"^[一二三四五六七八九十]+、")
-
-
 def _loose_rows(lines: list[str], in_grids: set[int]) -> list[tuple[int, int]]:
     """Runs of figure lines no grid holds (a table's last row alone on the next page, its header above the
     break), with the header words above them: read by the plain-text table reader, as a flattened table."""
@@ -271,13 +268,13 @@ def _loose_rows(lines: list[str], in_grids: set[int]) -> list[tuple[int, int]]:
 
 def _figure_line(line: str) -> bool:
     parts = [p for p in re.split(r"\s{2,}", line.strip()) if p]
-    figures = sum(1 for p in parts if is_value_text(p) and (parse_value(p) is not None or p in ("/", "-", "—")))
+    figures = sum(1 for p in parts if pdf_align.is_figure(p))
     return figures >= 4 and figures >= len(parts) - 1
 
 
 def _header_words(line: str) -> bool:
     s = line.strip()
-    return bool(s) and not _HEADING.match(s) and len(s) <= 60 and ("  " in s or len(s) <= 8) and "。" not in s
+    return bool(s) and not pdf_align.HEADING.match(s) and len(s) <= 60 and ("  " in s or len(s) <= 8) and "。" not in s
 
 
 def _margins(pages: list[_Page]) -> tuple[float, float]:

@@ -20,10 +20,16 @@ from .values import is_value_text, parse_value
 
 _GAP = 0.9  # a gap wider than this many characters separates cells
 _PROSE_SHARE = 0.45  # a chunk wider than this share of the text block is prose or a heading, not a cell
-_HEADING = re.compile(r"^[一二三四五六七八九十]+、")
+HEADING = re.compile(r"^[一二三四五六七八九十]+、")  # a report's own section heading, `三、收到和处理…`
 _MAX_LINE_GAP = 2.5  # line pitches between two lines of one table
 _STACKED = 6  # characters on a line of a label stacked in a narrow column (`（三）不` / `予公开`)
 _DASHES = {"/", "-", "—", "——", "－", "\\"}
+
+
+def is_figure(text: str) -> bool:
+    """What a figure cell holds: a number (maybe annotated) or a dash; not a bare unit word (`人` under
+    `自然` is a wrapped header)."""
+    return is_value_text(text) and (parse_value(text) is not None or text in _DASHES)
 
 
 @dataclass(slots=True)
@@ -75,9 +81,7 @@ def _chunks(line: Line) -> list[_Chunk]:
     chunks = []
     for glyphs in out:
         text = squash(Line(glyphs, line.top, line.bottom).text())
-        # A figure or a dash; not a bare unit word (`人` under `自然` is a wrapped header)
-        chunks.append(_Chunk(glyphs[0].x0, glyphs[-1].x1, line.top, line.bottom, text,
-                             is_value_text(text) and (parse_value(text) is not None or text in _DASHES)))
+        chunks.append(_Chunk(glyphs[0].x0, glyphs[-1].x1, line.top, line.bottom, text, is_figure(text)))
     return chunks
 
 
@@ -99,7 +103,7 @@ def _tabular(chunks: list[_Chunk], width: float) -> bool:
     """Could be part of a table: no prose-wide chunk, and not a report heading (`三、收到和处理…`) unless it is
     a table's own section row (`二、回应解读情况`)."""
     return all(c.x1 - c.x0 < _PROSE_SHARE * width for c in chunks) and not (
-        len(chunks) == 1 and _HEADING.match(chunks[0].text) and label_core(chunks[0].text) not in KNOWN_LABELS)
+        len(chunks) == 1 and HEADING.match(chunks[0].text) and label_core(chunks[0].text) not in KNOWN_LABELS)
 
 
 def _regions(lines, chunked, anchors, width, pitch):
