@@ -288,3 +288,13 @@ def test_cli_reads_pdfs_and_names_the_bad_one():
         (str(good), "pdf", True, 200), (str(PDFS / "bad_scanned.pdf"), "pdf", False, 0)]
     assert objects[1]["warnings"] == ["scanned PDF: no text layer on 2 of 2 pages (OCR not available)"]
     assert run.stderr.decode().strip() == f"{bad}: PDF is encrypted: it needs a password to open"
+
+
+@pytest.mark.parametrize("name, page", [("006_2021", "006_2021_format"), ("000_pre2019", "000_gbk"),
+                                        ("004_varied_2019", "004_varied"), ("006_2021_borderless", "006_2021_format"),
+                                        ("000_pre2019_borderless", "000_gbk"), ("004_varied_borderless", "004_varied")])
+def test_sections_and_checks_match_the_html_page_of_the_same_report(name, page):
+    report = extract((PDFS / f"{name}.pdf").read_bytes())
+    html = extract((PDFS.parent / "pages" / f"{page}.html").read_bytes())
+    assert [s.heading for s in report.sections] == [s.heading for s in html.sections]
+    assert [(c.rule, c.scope, c.status) for c in report.checks] == [(c.rule, c.scope, c.status) for c in html.checks]
