@@ -204,14 +204,15 @@ def _grid(line_range: range, anchor_lines: list[int], chunked, pitch: float) -> 
     header = [c for c in chunks if c.cy > first_row_top + 0.5 * pitch]
     anchor_y = [sum(c.cy for c in chunked[i]) / len(chunked[i]) for i in row_lines]
     own_row = {id(c): r for r, i in enumerate(row_lines) if i not in anchor_lines for c in chunked[i]}
-    body = [c for c in chunks if c not in header]
+    in_header = {id(c) for c in header}
+    body = [c for c in chunks if id(c) not in in_header]
     cells: dict[tuple[int, int], GridCell] = {}
     header_rows = _header_cells(header, xs, pitch)
     for cell in header_rows:
         cells[(cell.row, cell.col)] = cell
     offset = 1 + max((c.row for c in header_rows), default=-1)
-    last_label_col = max(len(label_edges), 0)
-    groups: dict[tuple[int, int], list[tuple[float, str]]] = {}
+    last_label_col = len(label_edges)
+    groups: dict[tuple[int, int], list[tuple[float, str, int]]] = {}  # (first, last column) -> (y, text, row)
     label_cols: dict[int, set[int]] = {}  # row -> columns its labels start in
     for chunk in body:
         c0, c1 = _span(chunk, xs)
