@@ -53,16 +53,11 @@ class Rendered:
     body: bytes
 
 
-def default_site_dir() -> Path:
-    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
-        if (base / "seeds" / "site").is_dir():
-            return base / "seeds" / "site"
-    return Path.cwd() / "seeds" / "site"
-
-
 def load_site(root: str | Path | None = None) -> dict[str, Resource]:
-    """canonical URL -> Resource, for every sidecar under `root`."""
-    root = Path(root) if root is not None else default_site_dir()
+    """canonical URL -> Resource, for every sidecar under `root` (default: the demo's saved site)."""
+    from govcrawl.demo import DEMO_SITE
+
+    root = Path(root) if root is not None else DEMO_SITE
     resources: dict[str, Resource] = {}
     for sidecar in sorted(root.rglob("*" + SIDECAR)):
         body_file = sidecar.with_name(sidecar.name[: -len(SIDECAR)])
