@@ -83,7 +83,7 @@ def plan_crawl(args: dict[str, str], registry_setting: str | None, replay_settin
     try:
         portals = load_registry(registry)
     except RegistryError as exc:
-        raise ConfigError(f"registry {exc}") from None
+        raise ConfigError(str(exc)) from None  # names the file, the portal and the field
     try:
         selected = select_portals(portals, args.get("portal"))
     except RegistryError as exc:

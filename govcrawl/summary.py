@@ -6,6 +6,7 @@ from __future__ import annotations
 from govcrawl.progress import portal_counts
 
 TABLES = (("reports", "report(s)"), ("report_cells", "cell(s)"), ("pages", "page(s)"))
+UNSTORED = (("govcrawl/spooled_pages", "page(s) spooled"), ("govcrawl/lost_pages", "page(s) LOST"))
 
 
 def format_summary(*, portals, run, before: dict[str, int], after: dict[str, int], stats, database: str,
@@ -16,7 +17,9 @@ def format_summary(*, portals, run, before: dict[str, int], after: dict[str, int
     lines = [
         f"{mode} finished: {len(portals)} portal(s), {run.pages} page(s), {run.reports} report(s), "
         f"{run.cells} cell(s), {run.failed_checks} failed check(s), {run.failed_pages} failed page(s)"
-        + (f", {replay_misses} replay miss(es)" if replay else ""),
+        + (f", {replay_misses} replay miss(es)" if replay else "")
+        # Pages the store could not write now (spooled for the next run) or at all (lost: the exit status is 1).
+        + "".join(f", {stats.get_value(key)} {label}" for key, label in UNSTORED if stats.get_value(key, 0)),
         "  new rows: " + ", ".join(f"{new[t]} {label}" for t, label in TABLES)
         + "; already stored: " + ", ".join(f"{max(seen[t] - new[t], 0)} {label}" for t, label in TABLES),
     ]

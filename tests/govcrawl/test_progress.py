@@ -32,3 +32,29 @@ def test_progress_counts_pages_reports_and_failures_per_portal(caplog):
         progress.log_progress(spider)
     assert caplog.messages == [("Progress: 220200-szf 3 page(s)/1 report(s); "
                                 "371703-zxqyj 1 page(s)/0 report(s)/1 failed; 1 portal(s) not reached yet")]
+
+
+def test_the_summary_names_pages_the_store_could_not_write():
+    from crawlkit import SEEDS
+
+    from govcrawl.db.store import BatchResult
+    from govcrawl.registry import load_registry
+    from govcrawl.summary import format_summary
+
+    crawler = get_crawler(PortalsSpider)
+    portal = load_registry(SEEDS / "portals")["371703-zxqyj"]
+    crawler.stats.set_value("govcrawl/portal/371703-zxqyj/pages", 3)
+    crawler.stats.set_value("govcrawl/spooled_pages", 2)
+    crawler.stats.set_value("govcrawl/lost_pages", 1)
+    run = BatchResult(pages=3, reports=1, cells=70)
+    text = format_summary(portals=[portal], run=run, before={"reports": 1, "report_cells": 70, "pages": 2},
+                          after={"reports": 1, "report_cells": 70, "pages": 3}, stats=crawler.stats,
+                          database="sqlite:///x.db", archive="archive", replay=False, archive_files=1)
+    assert text.splitlines() == [
+        ("Crawl finished: 1 portal(s), 3 page(s), 1 report(s), 70 cell(s), 0 failed check(s), 0 failed page(s), "
+         "2 page(s) spooled, 1 page(s) LOST"),
+        "  new rows: 0 report(s), 0 cell(s), 1 page(s); already stored: 1 report(s), 70 cell(s), 2 page(s)",
+        "  371703-zxqyj  3 page(s), 0 report(s), 0 failed  菏泽市定陶区中小企业局 信息公开年报",
+        "  database: sqlite:///x.db (now holds 1 report(s), 70 cell(s), 3 page(s))",
+        "  archive:  archive (1 WARC file(s) written)",
+    ]
