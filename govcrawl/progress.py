@@ -30,6 +30,7 @@ class PortalProgress:
         self.crawler = crawler
         self.interval = interval
         self.task = None
+        self.last: dict[str, dict[str, int]] = {}
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -54,15 +55,17 @@ class PortalProgress:
             self.task.start(self.interval, now=False)
 
     def log_progress(self, spider) -> None:
-        parts = []
-        for portal in getattr(spider, "portals", []):
-            counts = portal_counts(self.crawler.stats, portal.id)
-            if counts["pages"]:
-                parts.append(f"{portal.id} {counts['pages']} page(s)/{counts['reports']} report(s)"
-                             + (f"/{counts['failed']} failed" if counts["failed"] else ""))
-        waiting = len(getattr(spider, "portals", [])) - len(parts)
-        logger.info("Progress: %s%s", "; ".join(parts) or "no page yet",
-                    f"; {waiting} portal(s) not reached yet" if waiting and parts else "")
+        """Totals, then the portals that moved since the last line (a registry of hundreds stays one line)."""
+        portals = getattr(spider, "portals", [])
+        counts = {p.id: portal_counts(self.crawler.stats, p.id) for p in portals}
+        moved = [f"{pid} {c['pages']} page(s)/{c['reports']} report(s)" + (f"/{c['failed']} failed" if c["failed"] else "")
+                 for pid, c in counts.items() if c != self.last.get(pid, {"pages": 0, "reports": 0, "failed": 0})]
+        self.last = counts
+        total = {what: sum(c[what] for c in counts.values()) for what in KINDS}
+        reached = sum(bool(c["pages"]) for c in counts.values())
+        logger.info("Progress: %d page(s), %d report(s), %d failed; %d of %d portal(s) reached%s",
+                    total["pages"], total["reports"], total["failed"], reached, len(portals),
+                    "; " + "; ".join(moved) if moved else "; no change")
 
     def spider_closed(self, spider) -> None:
         if self.task is not None and self.task.running:

@@ -30,8 +30,15 @@ def test_progress_counts_pages_reports_and_failures_per_portal(caplog):
     assert portal_counts(crawler.stats, "371703-zxqyj") == {"pages": 1, "reports": 0, "failed": 1}
     with caplog.at_level(logging.INFO, logger="govcrawl.progress"):
         progress.log_progress(spider)
-    assert caplog.messages == [("Progress: 220200-szf 3 page(s)/1 report(s); "
-                                "371703-zxqyj 1 page(s)/0 report(s)/1 failed; 1 portal(s) not reached yet")]
+        progress.item_scraped(FetchedPage("152501-szf", "list", "http://www.elht.gov.cn/x", status=200), None, spider)
+        progress.log_progress(spider)
+        progress.log_progress(spider)
+    assert caplog.messages == [
+        ("Progress: 4 page(s), 1 report(s), 1 failed; 2 of 3 portal(s) reached; "
+         "220200-szf 3 page(s)/1 report(s); 371703-zxqyj 1 page(s)/0 report(s)/1 failed"),
+        "Progress: 5 page(s), 1 report(s), 1 failed; 3 of 3 portal(s) reached; 152501-szf 1 page(s)/0 report(s)",
+        "Progress: 5 page(s), 1 report(s), 1 failed; 3 of 3 portal(s) reached; no change",
+    ]
 
 
 def test_the_summary_names_pages_the_store_could_not_write():
