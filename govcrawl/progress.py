@@ -58,8 +58,9 @@ class PortalProgress:
         """Totals, then the portals that moved since the last line (a registry of hundreds stays one line)."""
         portals = getattr(spider, "portals", [])
         counts = {p.id: portal_counts(self.crawler.stats, p.id) for p in portals}
-        moved = [f"{pid} {c['pages']} page(s)/{c['reports']} report(s)" + (f"/{c['failed']} failed" if c["failed"] else "")
-                 for pid, c in counts.items() if c != self.last.get(pid, {"pages": 0, "reports": 0, "failed": 0})]
+        moved = [f"{pid} {c['pages']} page(s)/{c['reports']} report(s)"
+                 + (f"/{c['failed']} failed" if c["failed"] else "")
+                 for pid, c in counts.items() if c != self.last.get(pid, dict.fromkeys(KINDS, 0))]
         self.last = counts
         total = {what: sum(c[what] for c in counts.values()) for what in KINDS}
         reached = sum(bool(c["pages"]) for c in counts.values())
