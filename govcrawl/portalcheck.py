@@ -8,7 +8,9 @@ spider runs, so what this shows is what a crawl does.
 from __future__ import annotations
 
 import gzip
+import ipaddress
 import os
+import socket
 import sys
 import urllib.error
 import urllib.request
@@ -112,8 +114,25 @@ def find_portal(url: str, registry: str | None, portal_id: str | None) -> Portal
                        column_urls=(url,), allowed_hosts=(parts.netloc.lower(),))
 
 
+def refuse_private_address(url: str) -> None:
+    """Like the crawl, never fetch a private, loopback or link-local address directly (a proxy, when the
+    environment names one for this URL, does its own resolving)."""
+    host = urlsplit(url).hostname or ""
+    if urllib.request.getproxies().get(urlsplit(url).scheme) and not urllib.request.proxy_bypass(host):
+        return
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError as exc:
+        raise ValueError(f"{url}: cannot resolve {host}: {exc.strerror or exc}") from None
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
+            raise ValueError(f"{url}: {host} is a non-public address ({ip}); portal check fetches public portals only")
+
+
 def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
     """One polite GET (our User-Agent, no cookies); HTTP errors still show their page."""
+    refuse_private_address(url)
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
     try:
         # A fresh opener reads the proxy environment now (urlopen's shared one keeps what it saw first).

@@ -184,3 +184,11 @@ def test_govcrawl_dictionary_writes_the_committed_documents(tmp_path):
     assert main(["dictionary", "--out", str(tmp_path)]) == 0
     for name in ("data-dictionary.md", "data-dictionary.json"):
         assert (tmp_path / name).read_bytes() == (SEEDS.parent / "docs" / name).read_bytes()
+
+
+def test_portal_check_never_fetches_a_loopback_address_directly(portal_server, capsys, monkeypatch):
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["portal", "check", f"{portal_server.url}/index.html"]) == 2
+    assert "is a non-public address (127.0.0.1); portal check fetches public portals only" in capsys.readouterr().err
+    assert portal_server.requests_seen == []
