@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from contextlib import nullcontext
 from importlib.metadata import PackageNotFoundError, version
@@ -18,7 +17,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from govcrawl.config import one_line
+from govcrawl.config import masked_url, one_line
 from govcrawl.demo import DEMO_ARCHIVE, DEMO_SITE
 
 EXIT_CONFIG = 2
@@ -121,12 +120,7 @@ def main(argv: list[str] | None = None) -> int:
 def _masked_url(url_arg: str | None) -> str:
     from govcrawl.db.engine import resolve_database_url
 
-    url = resolve_database_url(url_arg)
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (SQLAlchemyError, ValueError):
-        # Not even parseable as a URL: still hide anything between "user:" and "@".
-        return re.sub(r"(//[^/:@]*:)[^/@]*@", r"\1***@", url)
+    return masked_url(resolve_database_url(url_arg))
 
 
 def open_engine(url_arg: str | None, *, must_exist: bool):

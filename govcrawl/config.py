@@ -5,6 +5,7 @@ cause (the crawl command prints it and exits 2, no traceback)."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,7 +100,7 @@ def check_database(url_setting: str | None) -> str:
     try:
         engine = make_engine(url)
     except (ArgumentError, SQLAlchemyError, ValueError, ImportError) as exc:
-        raise ConfigError(f"database URL {url!r}: {one_line(exc)}") from None
+        raise ConfigError(f"database URL {masked_url(url)!r}: {one_line(exc)}") from None
     try:
         with engine.connect():
             pass
@@ -119,6 +120,16 @@ def check_archive_dir(folder: str | None) -> Path:
     if not os.access(path, os.W_OK):
         raise ConfigError(f"archive folder {str(path)!r}: not writable")
     return path
+
+
+def masked_url(url: str) -> str:
+    """A database URL without its password, even when it does not parse as one."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (SQLAlchemyError, ValueError):
+        return re.sub(r"(//[^/:@]*:)[^/@]*@", r"\1***@", url)
 
 
 def one_line(exc: Exception) -> str:

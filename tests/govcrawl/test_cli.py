@@ -32,6 +32,7 @@ def govcrawl(cwd: Path, *args: str, env=None) -> subprocess.CompletedProcess:
     (["-a", "replay=demo", "-a", "portal=999999-xxx"], "-a portal=999999-xxx: unknown portal id(s) 999999-xxx"),
     (["-a", "replay=/nonexistent"], "replay source '/nonexistent': no such file or folder"),
     (["-a", "replay=demo", "-s", "DATABASE_URL=bogus://x"], "database URL 'bogus://x': Can't load plugin"),
+    (["-a", "replay=demo", "-s", "DATABASE_URL=bogus://u:s3cret@h/db"], "database URL 'bogus://u:***@h/db'"),
     (["-a", "replay=demo", "-s", "DATABASE_URL=sqlite:////nonexistent/dir/x.db"],
      "database sqlite:////nonexistent/dir/x.db: cannot connect: unable to open database file"),
     (["-a", "registry=demo", "-s", "GOVCRAWL_ARCHIVE_DIR=/proc/none/archive"],
@@ -45,6 +46,7 @@ def test_a_configuration_mistake_is_one_line_and_exit_2_before_anything_starts(t
     assert result.returncode == 2, result.stderr[-3000:]
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
     assert result.stderr.startswith("scrapy crawl portals: ") and message in result.stderr
+    assert "s3cret" not in result.stderr
     assert not (tmp_path / "archive").exists()  # nothing was crawled: no archive started
 
 
