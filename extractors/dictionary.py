@@ -88,8 +88,11 @@ def _rows_and_cols() -> dict[str, tuple[list[dict], list[dict]]]:
                    for k, v in T.APPEAL_ROWS.items()]
     appeal_cols = [{"key": k, "label": _first(v), "labels": list(v), "unit": T.APPEALS_UNIT,
                     "generations": list(T.TABLES["appeals"][1])} for k, v in T.APPEAL_COLS.items()]
+    # In table order: each section's heading row, then its rows.
+    sections = [section for section, *_ in T.LEGACY_SECTIONS]
+    in_order = sorted(T.LEGACY_ROWS, key=lambda r: (sections.index(r.section), r.key not in T.LEGACY_SECTION_KEYS))
     legacy_rows = [{"key": r.key, "label": _first(r.labels), "labels": list(r.labels), "section": r.section,
-                    "unit": r.unit, "generations": ["pre2019"]} for r in T.LEGACY_ROWS]
+                    "unit": r.unit, "generations": ["pre2019"]} for r in in_order]
     legacy_cols = [{"key": k, "label": v, "labels": [v], "generations": ["pre2019"]} for k, v in T.LEGACY_COLS.items()]
     return {"active": (active_rows, active_cols), "applications": (app_rows, app_cols),
             "appeals": (appeal_rows, appeal_cols), "legacy": (legacy_rows, legacy_cols)}
