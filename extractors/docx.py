@@ -12,7 +12,7 @@ from lxml import etree
 
 from .document import Document, ExtractError
 from .normalize import squash
-from .package import open_package, parse_xml
+from .package import member_names, open_package, parse_xml
 from .rows import Grid, Row, row_line
 from .wordnumbers import Numbering
 
@@ -24,13 +24,14 @@ _P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT, _CUSTOM_XML = (f"{{{_W}}}{t}" for t in (
 _T, _TAB, _BR, _CR = (f"{{{_W}}}{t}" for t in ("t", "tab", "br", "cr"))
 _FALLBACK = f"{{{_MC}}}Fallback"
 _VAL = f"{{{_W}}}val"
+_PARTS = frozenset({"word/document.xml", "word/numbering.xml", "word/styles.xml", "docProps/core.xml"})
 MAX_DEPTH = 20  # tables nested in tables: real templates nest two deep; a deeper tree is hostile
 
 
 def read_docx(body: bytes, *, format: str = "docx") -> Document:
     """A Document from DOCX bytes; `format` is what the file was before conversion (doc, wps)."""
     name = format.upper()
-    parts = open_package(body, name)
+    parts = open_package(body, name, _PARTS)
     if "word/document.xml" not in parts:
         raise ExtractError(f"{name} file has no word/document.xml: not a Word document")
     root = parse_xml(parts["word/document.xml"], "word/document.xml", name)
@@ -40,7 +41,10 @@ def read_docx(body: bytes, *, format: str = "docx") -> Document:
     optional = {part: parse_xml(parts[part], part, name) for part in ("word/numbering.xml", "word/styles.xml") if part in parts}
     reader = _Reader(Numbering(optional.get("word/numbering.xml"), optional.get("word/styles.xml")))
     reader.blocks(body_el, 0)
-    return Document(format, "\n".join(reader.lines), reader.tables, title_hint=_core_title(parts, name))
+    warnings = []
+    if not reader.lines and any(n.startswith("word/media/") for n in member_names(body)):
+        warnings.append(f"{name} file holds only images (scanned pages): no text, no OCR; the file is kept")
+    return Document(format, "\n".join(reader.lines), reader.tables, title_hint=_core_title(parts, name), warnings=warnings)
 
 
 class _Reader:
