@@ -80,7 +80,7 @@ def read_file(body: bytes, kind: str) -> Document:
         if str(exc).startswith(name.split()[0]):
             raise
         raise ExtractError(f"{name}: {exc}") from None
-    except Exception as exc:  # a parsing library failing on hostile bytes: name it, lose nothing else
+    except Exception as exc:  # noqa: BLE001 - a parsing library failing on hostile bytes: name it, lose nothing else
         raise ExtractError(f"{name} could not be read ({type(exc).__name__}: {exc})") from None
     if kind in IMAGES:
         return Document(kind, "", warnings=[f"{name}: a scanned image with no text layer, no OCR; the file is kept"])

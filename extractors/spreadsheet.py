@@ -139,8 +139,8 @@ def _text(value) -> str:
         return ""
     if isinstance(value, bool):
         return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, float):  # 15 significant digits: what Excel shows, without binary noise (0.1 + 0.2)
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else format(value, ".15g")
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()[:10]
     return squash(str(value))
