@@ -48,10 +48,12 @@ def extract(body: bytes, *, url: str | None = None, headers: dict[str, str] | No
         text, used, warnings = decode(body, headers, encoding)
     except DecodeError as exc:
         raise ExtractError(str(exc)) from None
-    if _looks_like_html(text, headers):
+    if is_markdown(text):
+        report = from_document(read_markdown(text), url)
+    elif _looks_like_html(text, headers):
         report = _from_html(text, url)
     else:
-        report = _from_text(text, url)
+        report = from_document(Document("text", text), url)
     report.warnings[:0] = warnings
     report.encoding = used
     return report
@@ -90,10 +92,6 @@ def read_file(body: bytes, kind: str) -> Document:
 def _looks_like_html(text: str, headers: dict[str, str] | None) -> bool:
     content_type = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), "")
     return "html" in content_type.lower() or _HTML_SNIFF.search(text[:4096]) is not None
-
-
-def _from_text(raw: str, url: str | None) -> Report:
-    return from_document(read_markdown(raw) if is_markdown(raw) else Document("text", raw), url)
 
 
 def from_document(document: Document, url: str | None) -> Report:
