@@ -44,18 +44,14 @@ def read_docx(body: bytes, *, format: str = "docx") -> Document:
     warnings = []
     if not reader.lines and any(n.startswith("word/media/") for n in member_names(body)):
         warnings.append(f"{name} file holds only images (scanned pages): no text, no OCR; the file is kept")
-    tables = [grid.rows() for grid in reader.grids]
-    return Document(format, "\n".join(reader.lines), tables, title_hint=_core_title(parts, name), warnings=warnings)
+    return Document(format, "\n".join(reader.lines), reader.tables, title_hint=_core_title(parts, name), warnings=warnings)
 
 
 class _Reader:
     def __init__(self, numbering: Numbering) -> None:
         self.numbering = numbering
         self.lines: list[str] = []
-        self.grids: list[Grid] = []
-        # The last table, while only empty paragraphs follow it: (its grid, its column count). A PDF turned into
-        # Word often draws every row, or every page's rows, as a table of its own: they are one table again.
-        self.open: tuple[Grid, int] | None = None
+        self.tables: list[list[Row]] = []
 
     def paragraph(self, p: etree._Element) -> str:
         """The paragraph as Word shows it: its list number (`一、`, `（三）`) and its text."""
@@ -70,7 +66,6 @@ class _Reader:
                 text = self.paragraph(child)
                 if text.strip():
                     self.lines.append(text)
-                    self.open = None
             elif child.tag == _TBL:
                 self.table(child, depth + 1)
             elif child.tag in (_SDT, _CUSTOM_XML):
@@ -81,21 +76,12 @@ class _Reader:
     def table(self, tbl: etree._Element, depth: int) -> None:
         if tbl.find(f".//{_TBL}") is not None:
             # A layout table around the real one (as `rows.leaf_tables` does for HTML): read its cells as flow.
-            self.open = None
             for tr in _rows(tbl):
                 for tc in _cells(tr):
                     self.blocks(tc, depth + 1)
-            self.open = None
             return
-        width = len(tbl.findall("w:tblGrid/w:gridCol", _NS))
-        if self.open is not None and self.open[1] == width:
-            grid = self.open[0]
-        else:
-            grid = Grid()
-            self.grids.append(grid)
-            self.open = (grid, width)
-        start = grid.height
-        for r, tr in enumerate(_rows(tbl), start):
+        grid = Grid()
+        for r, tr in enumerate(_rows(tbl)):
             c = _int(tr.find("w:trPr/w:gridBefore", _NS), 0)
             texts = []
             for tc in _cells(tr):
@@ -109,6 +95,7 @@ class _Reader:
                 c = grid.place(r, c, text, 1, span)
             if any(texts):
                 self.lines.append(row_line(texts))
+        self.tables.append(grid.rows())
 
 
 def _rows(tbl: etree._Element) -> list[etree._Element]:
