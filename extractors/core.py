@@ -12,8 +12,9 @@ from . import chrome, content, metadata
 from .checks import run_checks
 from .convert import read_word97
 from .decode import DecodeError, decode
-from .document import Document, ExtractError
+from .document import Document
 from .docx import read_docx
+from .errors import ExtractError
 from .markdown import is_markdown, read_markdown
 from .model import Report
 from .normalize import nfkc
