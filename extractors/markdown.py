@@ -26,8 +26,8 @@ _PLACEHOLDER = re.compile(r"^(?:数据|列|字段|表头|column|col)\s*\d+$", re
 _INLINE = (
     (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
     (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links keep their text
-    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # bold
-    (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), r"\1"),  # italic
+    (re.compile(r"(\*\*|__)(.{1,500}?)\1"), r"\2"),  # bold (bounded: a line of stars must not go quadratic)
+    (re.compile(r"(?<![\w*])\*(?!\s)(.{1,500}?)(?<!\s)\*(?![\w*])"), r"\1"),  # italic
     (re.compile(r"<br\s*/?>", re.I), " "),
     (re.compile(r"</?(?:sup|sub|b|i|strong|em|span|u)\b[^>]*>", re.I), ""),
     (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])"), r"\1"),  # markdown escapes
@@ -50,14 +50,18 @@ def read_markdown(text: str) -> Document:
     tables: list[list[list[str]] | list[Row]] = []
     current: list[list[str]] | None = None
     html_table: list[str] | None = None
+
+    def close_html_table() -> None:  # MinerU writes tables as HTML (spans kept): read as the HTML reader does
+        for rows in (table_rows(t) for t in leaf_tables(content.parse_html("\n".join(html_table)))):
+            tables.append(rows)
+            lines.extend(row_line([c.text for c in (*row.labels, *row.values)]) for row in rows)
+
     for line in text.splitlines():
         if html_table is not None or _HTML_TABLE.match(line):
-            # MinerU writes tables as HTML (rowspan/colspan kept): read them as the HTML reader does.
-            html_table = (html_table or []) + [line]
+            html_table = html_table or []
+            html_table.append(line)
             if "</table>" in line.lower():
-                for rows in (table_rows(t) for t in leaf_tables(content.parse_html("\n".join(html_table)))):
-                    tables.append(rows)
-                    lines += [row_line([c.text for c in (*row.labels, *row.values)]) for row in rows]
+                close_html_table()
                 html_table = current = None
             continue
         if _SEPARATOR.match(line) and "|" in line:
@@ -75,6 +79,8 @@ def read_markdown(text: str) -> Document:
             continue
         current = None
         lines.append(inline(_BLOCK.sub("", _HEADING.sub("", line))))
+    if html_table is not None:  # a table the text never closed: what it holds still counts
+        close_html_table()
     return Document("text", "\n".join(lines), [grid_rows(t) if t and isinstance(t[0], list) else t for t in tables])
 
 
