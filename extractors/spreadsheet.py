@@ -112,7 +112,14 @@ def _document(format: str, sheets, title: str | None) -> Document:
         grid = Grid()
         covered: dict[tuple[int, int], tuple[int, int]] = {}  # every cell of a merged range -> its top-left
         spans = {}
+        used_width = max(map(len, values), default=0)
         for r0, c0, height, width in merged:
+            # Clipped to the cells the sheet has: a hostile range (A1:XFD1048576) must not expand.
+            height, width = min(height, len(values) - r0), min(width, used_width - c0)
+            if height <= 0 or width <= 0:
+                continue
+            if len(covered) + height * width > MAX_CELLS:
+                raise ExtractError(f"{format.upper()} file: merged ranges cover more than {MAX_CELLS} cells")
             spans[(r0, c0)] = (height, width)
             for r in range(r0, r0 + height):
                 for c in range(c0, c0 + width):
