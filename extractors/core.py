@@ -5,7 +5,6 @@ The reader is chosen by the bytes' own signature (`sniff`), never by a file name
 
 from __future__ import annotations
 
-import importlib
 import re
 
 from . import chrome, content, metadata
@@ -18,6 +17,7 @@ from .errors import ExtractError
 from .markdown import is_markdown, read_markdown
 from .model import Report
 from .normalize import nfkc
+from .pdf import read_pdf
 from .rows import leaf_tables, table_rows, text_rows
 from .sections import split_sections
 from .sniff import IMAGES, NAMES, sniff
@@ -66,11 +66,7 @@ def read_file(body: bytes, kind: str) -> Document:
     name = NAMES.get(kind, kind)
     try:
         if kind == "pdf":
-            try:
-                pdf = importlib.import_module(".pdf", __package__)
-            except ModuleNotFoundError:
-                return Document(kind, "", warnings=[f"{name}: no PDF reader is installed (extractors.pdf); the file is kept"])
-            return pdf.read_pdf(body)
+            return read_pdf(body)
         if kind == "docx":
             return read_docx(body)
         if kind in ("doc", "wps"):
