@@ -149,18 +149,31 @@ def rules(objects) -> Rules:
     for obj in objects:
         if len(found.horizontal) + len(found.vertical) > _MAX_SEGMENTS:
             break
+        placed = _placements(obj)
         left, bottom, right, top = obj.get_bounds()
+        for matrix in placed:
+            left, bottom, right, top = matrix.on_rect(left, bottom, right, top)
         width, height = right - left, top - bottom
         if height <= _THIN < width:
             found.horizontal.append(((top + bottom) / 2, left, right))
         elif width <= _THIN < height:
             found.vertical.append(((left + right) / 2, bottom, top))
         elif width > _THIN and height > _THIN:
-            _outline(obj, found)
+            _outline(obj, found, placed)
     return found
 
 
-def _outline(obj, found: Rules) -> None:
+def _placements(obj) -> list:
+    """The matrices of the Form XObjects around a path, innermost first: its bounds and points are in the
+    form's space (page content wrapped in a form by printers and optimisers), characters in the page's."""
+    out, parent = [], obj.container
+    while parent is not None:
+        out.append(parent.get_matrix())
+        parent = parent.container
+    return out
+
+
+def _outline(obj, found: Rules, placed: list) -> None:
     """Axis-parallel straight pieces of a larger path (a cell's rectangle, a grid drawn as one path)."""
     n = pdfium_c.FPDFPath_CountSegments(obj.raw)
     if n < 2 or n > _MAX_PATH_POINTS:
@@ -176,6 +189,8 @@ def _outline(obj, found: Rules) -> None:
         if kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:
             return  # curves: a drawing, not a table
         point = (a * x.value + c * y.value + e, b * x.value + d * y.value + f)
+        for matrix in placed:
+            point = matrix.on_point(*point)
         if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
             start = prev = point
             continue

@@ -298,3 +298,22 @@ def test_sections_and_checks_match_the_html_page_of_the_same_report(name, page):
     html = extract((PDFS.parent / "pages" / f"{page}.html").read_bytes())
     assert [s.heading for s in report.sections] == [s.heading for s in html.sections]
     assert [(c.rule, c.scope, c.status) for c in report.checks] == [(c.rule, c.scope, c.status) for c in html.checks]
+
+
+def test_page_content_wrapped_in_a_scaled_form_xobject():
+    """Printers and optimisers place each page as a Form XObject (here scaled to 90 % and moved): the rules
+    inside it are in the form's space, the characters in the page's; the grid must still fit its text."""
+    source = pdfium.PdfDocument(str(PDFS / "006_2021.pdf"))
+    wrapped = pdfium.PdfDocument.new()
+    for index in range(len(source)):
+        xobject = pdfium_c.FPDF_NewXObjectFromPage(wrapped.raw, source.raw, index)
+        form = pdfium_c.FPDF_NewFormObjectFromXObject(xobject)
+        pdfium_c.FPDFPageObj_Transform(form, 0.9, 0, 0, 0.9, 30, 40)
+        page = wrapped.new_page(595, 842)
+        pdfium_c.FPDFPage_InsertObject(page.raw, form)
+        page.gen_content()
+        pdfium_c.FPDF_CloseXObject(xobject)
+    out = io.BytesIO()
+    wrapped.save(out)
+    report = extract(out.getvalue())
+    assert _cells(report) == _cells(_read("006_2021")[1])
