@@ -294,8 +294,12 @@ def _snap(values: list[float]) -> list[float]:
 
 
 def _grid(hs: list, vs: list) -> Grid | None:
-    xs = _snap([x for x, _, _ in vs])
-    ys = _snap([y for y, _, _ in hs])[::-1]
+    if not hs or not vs:
+        return None
+    # Outer edges from where the rules reach: a table drawn without its left and right (or top and bottom)
+    # border still has its first and last columns (rows).
+    xs = _snap([x for x, _, _ in vs] + [min(x0 for _, x0, _ in hs), max(x1 for _, _, x1 in hs)])
+    ys = _snap([y for y, _, _ in hs] + [min(y0 for _, y0, _ in vs), max(y1 for _, _, y1 in vs)])[::-1]
     if len(xs) < 2 or len(ys) < 2:
         return None
     rows, cols = len(ys) - 1, len(xs) - 1

@@ -19,7 +19,7 @@ from extractors.tables import lookup
 from extractors.templates import APPLICATION_ROW_INDEX
 
 PDFS = Path(__file__).resolve().parent.parent / "fixtures" / "pdf"
-RULED = ["004_varied_2019", "006_2021", "000_pre2019", "hybrid_2021_active_2019_applications"]
+RULED = ["004_varied_2019", "006_2021", "000_pre2019", "hybrid_2021_active_2019_applications", "000_pre2019_open_sides"]
 
 
 def _read(name: str, **limits):
@@ -317,3 +317,11 @@ def test_page_content_wrapped_in_a_scaled_form_xobject():
     wrapped.save(out)
     report = extract(out.getvalue())
     assert _cells(report) == _cells(_read("006_2021")[1])
+
+
+def test_a_table_without_its_side_borders_is_still_one_ruled_grid():
+    """Word's open-sided style: the label and figure columns lie outside the outermost vertical rules; the
+    grid takes its outer edges from where the horizontal rules reach."""
+    document, _ = _read("000_pre2019_open_sides")
+    header = next(row for table in document.tables for row in table if row.labels and row.labels[0].text == "统计指标")
+    assert [(c.text, c.col) for c in header.labels] == [("统计指标", 0), ("单位", 1), ("统计数", 2)]
