@@ -8,14 +8,14 @@ whole extraction may be). Coordinates are PDF points with y growing upwards, as 
 from __future__ import annotations
 
 import ctypes
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 import pypdfium2.raw as pdfium_c
 
 _THIN = 3.0  # a filled rectangle this thin is a rule (Word and WPS draw cell borders as 0.5-1 pt bars)
 _SNAP = 2.5  # rules within this distance are one grid line
-_MAX_SEGMENTS = 3000  # a page drawn with more path pieces than this is a picture, not a table
+_MAX_SEGMENTS = 20000  # a page drawn with more rule pieces than this is a picture, not a table
 _MAX_PATH_POINTS = 200
 
 
@@ -256,8 +256,9 @@ def join_lines(parts) -> str:
 
 def grids(found: Rules) -> list[Grid]:
     """Each connected set of horizontal and vertical rules that draws at least two rows and two columns."""
-    hs = [h for h in found.horizontal]
-    vs = [v for v in found.vertical]
+    hs = list(found.horizontal)
+    vs = sorted(found.vertical)
+    v_xs = [x for x, _, _ in vs]
     parent = list(range(len(hs) + len(vs)))
 
     def root(i: int) -> int:
@@ -267,8 +268,10 @@ def grids(found: Rules) -> list[Grid]:
         return i
 
     for i, (y, hx0, hx1) in enumerate(hs):
-        for j, (x, vy0, vy1) in enumerate(vs):
-            if hx0 - _SNAP <= x <= hx1 + _SNAP and vy0 - _SNAP <= y <= vy1 + _SNAP:
+        # only the verticals within the rule's reach: crossings, not all pairs, on a page of many rules
+        for j in range(bisect_left(v_xs, hx0 - _SNAP), bisect_right(v_xs, hx1 + _SNAP)):
+            _, vy0, vy1 = vs[j]
+            if vy0 - _SNAP <= y <= vy1 + _SNAP:
                 parent[root(i)] = root(len(hs) + j)
     groups: dict[int, tuple[list, list]] = {}
     for i, h in enumerate(hs):
@@ -303,14 +306,20 @@ def _grid(hs: list, vs: list) -> Grid | None:
     if len(xs) < 2 or len(ys) < 2:
         return None
     rows, cols = len(ys) - 1, len(xs) - 1
+    at_x: dict[int, list[tuple[float, float]]] = {}  # grid line -> the vertical rules on it
+    for x, y0, y1 in vs:
+        at_x.setdefault(min(range(len(xs)), key=lambda i: abs(xs[i] - x)), []).append((y0, y1))
+    at_y: dict[int, list[tuple[float, float]]] = {}
+    for y, x0, x1 in hs:
+        at_y.setdefault(min(range(len(ys)), key=lambda i: abs(ys[i] - y)), []).append((x0, x1))
 
     def wall_right(r: int, c: int) -> bool:  # a vertical rule between (r, c) and (r, c + 1)
-        x, mid = xs[c + 1], (ys[r] + ys[r + 1]) / 2
-        return any(abs(vx - x) <= _SNAP and vy0 - _SNAP <= mid <= vy1 + _SNAP for vx, vy0, vy1 in vs)
+        mid = (ys[r] + ys[r + 1]) / 2
+        return any(y0 - _SNAP <= mid <= y1 + _SNAP for y0, y1 in at_x.get(c + 1, ()))
 
     def wall_below(r: int, c: int) -> bool:  # a horizontal rule between (r, c) and (r + 1, c)
-        y, mid = ys[r + 1], (xs[c] + xs[c + 1]) / 2
-        return any(abs(hy - y) <= _SNAP and hx0 - _SNAP <= mid <= hx1 + _SNAP for hy, hx0, hx1 in hs)
+        mid = (xs[c] + xs[c + 1]) / 2
+        return any(x0 - _SNAP <= mid <= x1 + _SNAP for x0, x1 in at_y.get(r + 1, ()))
 
     owner = {(r, c): (r, c) for r in range(rows) for c in range(cols)}
 
