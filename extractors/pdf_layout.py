@@ -8,6 +8,7 @@ whole extraction may be). Coordinates are PDF points with y growing upwards, as 
 from __future__ import annotations
 
 import ctypes
+import math
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
@@ -138,9 +139,20 @@ def glyphs(textpage) -> list[Glyph]:
         # height as their neighbours, so lines and gaps come out right.
         if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, box):
             continue
+        if _diagonal(pdfium_c.FPDFText_GetCharAngle(raw, i)):
+            continue  # a watermark (`内部资料` across the page) would cut through every line it crosses
         size = pdfium_c.FPDFText_GetFontSize(raw, i)
         out.append(Glyph(chr(code), box.left, box.bottom, box.right, box.top, size))
     return out
+
+
+def _diagonal(angle: float) -> bool:
+    """Neither upright nor turned a quarter (vertical text in a narrow cell): slanted."""
+    if angle < 0:  # PDFium's error value
+        return False
+    quarter = math.pi / 2
+    off = angle % quarter
+    return min(off, quarter - off) > 0.1
 
 
 def rules(objects) -> Rules:

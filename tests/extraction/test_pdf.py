@@ -1,8 +1,10 @@
 """PDF reports (tests/fixtures/pdf, rendered from the report pages by build.py): the same canonical cells as the
 HTML extractor reads from the same report, whatever the page breaks, footers and label quirks do to the print."""
 
+import ctypes
 import io
 import json
+import math
 import re
 import subprocess
 import sys
@@ -234,8 +236,6 @@ def test_label_typo_tolerance_is_for_long_labels_with_one_clear_match():
 
 def _text_pdf(lines: list[tuple[float, float, str]]) -> bytes:
     """A page of Helvetica text objects at the given positions."""
-    import ctypes
-
     pdf = pdfium.PdfDocument.new()
     page = pdf.new_page(595, 842)
     for x, y, text in lines:
@@ -325,3 +325,21 @@ def test_a_table_without_its_side_borders_is_still_one_ruled_grid():
     document, _ = _read("000_pre2019_open_sides")
     header = next(row for table in document.tables for row in table if row.labels and row.labels[0].text == "统计指标")
     assert [(c.text, c.col) for c in header.labels] == [("统计指标", 0), ("单位", 1), ("统计数", 2)]
+
+
+def test_a_slanted_watermark_does_not_cut_through_the_lines():
+    body = _text_pdf([(72, 700, "Annual report 2022"), (72, 680, "Second line of text")])
+    pdf = pdfium.PdfDocument(body)
+    page = pdf[0]
+    mark = pdfium_c.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", ctypes.c_float(40))
+    buffer = ctypes.create_string_buffer("CONFIDENTIAL\x00".encode("utf-16-le"))
+    pdfium_c.FPDFText_SetText(mark, ctypes.cast(buffer, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
+    cos, sin = math.cos(math.pi / 4), math.sin(math.pi / 4)
+    pdfium_c.FPDFPageObj_Transform(mark, cos, sin, -sin, cos, 150, 560)
+    pdfium_c.FPDFPage_InsertObject(page.raw, mark)
+    page.gen_content()
+    out = io.BytesIO()
+    pdf.save(out)
+    document = read_pdf(out.getvalue())
+    assert "C" not in document.text.replace("Annual", "")
+    assert "Annual report 2022" in document.text
