@@ -75,6 +75,8 @@ def test_migrations_create_every_table_and_are_rerunnable(database_url):
     tables = set(inspect(engine).get_table_names())
     assert {"portals", "crawl_runs", "pages", "attachment_files", "reports", "report_cells", "report_sections",
             "check_results", "report_attachments", "alembic_version"} <= tables
+    # attachment bytes are kept once, in the WARC (migration 0005 dropped the database copy)
+    assert "content" not in {c["name"] for c in inspect(engine).get_columns("attachment_files")}
     columns = {c["name"] for c in inspect(engine).get_columns("report_cells")}
     assert {"table_name", "row_key", "col_key", "value", "raw", "unit"} <= columns
     assert not {"table", "row"} & columns  # reserved words: plain SQL would have to quote them
@@ -149,7 +151,7 @@ def test_non_reports_and_failures_are_pages_only(store):
     assert store.table_counts()["reports"] == 0
     assert pages["http://www.pingtan.gov.cn/n.htm"].is_report is False
     assert pages["http://www.tiedong.gov.cn/a.docx"].error == "HTTP 404 Not Found"
-    assert [f.content for f in files] == [b"%PDF-1.4 raw bytes"]
+    assert files == []  # the file was not read (no extraction): nothing to keep; its bytes are in the WARC
 
 
 def test_crawl_runs_keep_scrapy_stats(store):
@@ -271,15 +273,16 @@ def test_report_attachments_join_the_attachment_pages_as_the_spider_requests_the
     store.write_pages([
         document("http://www.jlcity.gov.cn/r.html", b"report", report),
         FetchedPage(portal_id="220200-szf", kind="attachment", url=fetched, status=200, body=b"%PDF-1.4",
-                    parent_url="http://www.jlcity.gov.cn/r.html"),
+                    parent_url="http://www.jlcity.gov.cn/r.html",
+                    report=Report(url=fetched, format="pdf", text="附件", is_report=False)),
     ])
     with Session(store.engine) as conn:
         joined = conn.execute(
-            select(m.ReportAttachment.url, m.Page.kind, m.AttachmentFile.content)
+            select(m.ReportAttachment.url, m.Page.kind, m.AttachmentFile.format, m.AttachmentFile.size)
             .join(m.Page, m.Page.url == m.ReportAttachment.url)
             .join(m.AttachmentFile, m.AttachmentFile.content_hash == m.Page.content_hash)
         ).all()
-    assert joined == [(fetched, "attachment", b"%PDF-1.4")]
+    assert joined == [(fetched, "attachment", "pdf", len(b"%PDF-1.4"))]
 
 
 def test_cells_are_queried_with_plain_sql_and_the_rename_migrates_old_rows(tmp_path):
