@@ -27,6 +27,8 @@ PAGER_TEXT_TRIM = "[]【】()（）<>"
 # Elements that hold a list page's pagination: <div class="page">, <div id="page_div">, .pagination, .fenye ...
 PAGER_AREA = re.compile(r"(?<![a-z])pag(?:e|er|es|ing|ination|bar|list|nav)?(?![a-z])|fenye|fanye|paging", re.IGNORECASE)
 INDEX_PAGE = re.compile(r"/index_\d+\.s?html?$")
+# 年度报告, 年报, and titles that drop 年度: 2017年政府信息公开报告 / 政府信息公开工作报告
+REPORT_TEXT = re.compile(r"年度报告|年报|信息公开(?:工作)?报告")
 SKIPPED_SCHEMES = ("javascript:", "mailto:", "tel:", "#")
 
 
@@ -74,7 +76,13 @@ class PlatformAdapter:
         """Items of the column that may be annual reports (the extractor decides which really are)."""
         if "report_links" in self.selectors:
             return self.links(response, self.selectors["report_links"])
-        return [link for link in self.links(response, self._list_area()) if self.is_report_link(link)]
+        return [link for link in self.links(response, self._list_area())
+                if self.is_report_link(link) or self.is_report_file(link)]
+
+    @staticmethod
+    def is_report_file(link: Link) -> bool:
+        """A file (PDF, Word ...) the column links itself, named as a report: on every platform a candidate."""
+        return is_attachment_url(link.url) and REPORT_TEXT.search(link.text) is not None
 
     def attachment_links(self, response: TextResponse) -> list[Link]:
         if not ATTACHMENT_HINT.search(response.body):
