@@ -305,3 +305,36 @@ def test_cells_are_queried_with_plain_sql_and_the_rename_migrates_old_rows(tmp_p
         rows = conn.exec_driver_sql("select table_name, row_key, col_key, value from report_cells").all()
     engine.dispose()
     assert rows == [("applications", "new", "total", 3.0)]
+
+
+def test_models_match_the_migrations(database_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), m.Base.metadata) == []
+    engine.dispose()
+
+
+def test_migration_0005_drops_the_attachment_bytes_and_names_each_cells_document(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine, "0003")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO portals (id, name, agency, region, division_code, platform, column_urls, "
+                             "allowed_hosts) VALUES ('220200-x', 'n', 'a', 'r', '220200', 'generic', '[]', '[]')")
+        conn.exec_driver_sql("INSERT INTO pages (id, kind, url, url_hash, content_hash) VALUES (7, 'document', 'u', "
+                             "'h', 'c'), (8, 'attachment', 'u.pdf', 'h2', 'f')")
+        conn.execute(text("INSERT INTO attachment_files (content_hash, size, content) VALUES ('f', 3, :b)"),
+                     {"b": b"%PD"})
+        conn.exec_driver_sql("INSERT INTO reports (id, page_id, text, warnings) VALUES (1, 7, '', '[]')")
+        conn.exec_driver_sql("INSERT INTO report_cells (report_id, table_name, row_key, col_key, value, raw) "
+                             "VALUES (1, 'applications', 'new', 'total', 3, '3')")
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT document_page_id FROM report_cells").all() == [(7,)]
+        assert conn.exec_driver_sql("SELECT format FROM reports").all() == [("html",)]
+        assert conn.exec_driver_sql("SELECT content_hash, size FROM attachment_files").all() == [("f", 3)]
+    assert "content" not in {c["name"] for c in inspect(engine).get_columns("attachment_files")}
+    engine.dispose()
