@@ -15,10 +15,12 @@ if TYPE_CHECKING:
 
     from govcrawl.registry import PortalEntry
 
-ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx")
+# Report files: PDF, Word, WPS, Excel, WPS spreadsheets and OFD (China's fixed-layout format; no reader yet,
+# but fetched so that the page row says a report exists in that format).
+ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd")
 # Cheap test on the raw bytes (ASCII, so it works whatever the page's charset): most report pages link no
 # attachment, and parsing a 100 KB page just to find that out costs more than the rest of the spider.
-ATTACHMENT_HINT = re.compile(rb"\.(?:pdf|docx?|wps|xlsx?)\b", re.IGNORECASE)
+ATTACHMENT_HINT = re.compile(rb"\.(?:pdf|docx?|wps|xlsx?|et|ofd)\b", re.IGNORECASE)
 NEXT_PAGE_TEXTS = ("下一页", "下页", "尾页", "末页")
 # An anchor is a pager link only when its whole text is a pager word (a navigation link "下一页领导…" is not):
 # 下一页, 下页, 后页, 尾页, 末页, 最后一页, optionally followed by an arrow, or an arrow alone (>, ›, », >>, >|).

@@ -6,7 +6,9 @@ site's PDF and DOCX reports are tested in test_crawl_replay_seeds.py."""
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 from extractors import extract
 from govcrawl.cli import main
@@ -29,6 +31,7 @@ SHELL = f"""<html><head><meta charset="utf-8"><title>{SHELL_TITLE}</title>
 <p>{SHELL_TITLE}详见附件。</p>
 <p>附件：<a href="./P020210125_1.pdf">{SHELL_TITLE}.pdf</a></p>
 <p><a href="./P020210125_1.doc">{SHELL_TITLE}.doc</a></p>
+<p><a href="./P020210125_1.ofd">{SHELL_TITLE}.ofd</a></p>
 </div></body></html>"""
 
 
@@ -39,6 +42,10 @@ def build_site(tmp_path):
     save(site, BASE + "t20210125_1.html", SHELL.encode())  # its PDF is missing (404); its .doc is the report
     save(site, BASE + "P020210125_1.doc", (FIXTURE_PAGES / "004_varied.html").read_bytes(),
          content_type="application/msword")
+    ofd = io.BytesIO()
+    with zipfile.ZipFile(ofd, "w") as archive:  # China's fixed-layout format: no reader
+        archive.writestr("OFD.xml", '<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016" Version="1.0"/>')
+    save(site, BASE + "P020210125_1.ofd", ofd.getvalue(), content_type="application/ofd")
     table_page = (FIXTURE_PAGES / "006_2021_format.html").read_bytes()
     save(site, BASE + "t20230120_2.html",
          table_page.replace(b"</body>", '<p>附件：<a href="./P020230120_2.xls">统计表.xls</a></p></body>'.encode()))
@@ -65,7 +72,9 @@ def test_report_files_live_and_replayed(tmp_path):
                                                          c.raw, c.unit) for c in read.cells}
     assert len(shell["cells"]) == 198 and shell["format"] == read.format
     assert [heading for heading, _ in shell["sections"]] == [s.heading for s in read.sections]
-    assert pages[BASE + "P020210125_1.pdf"]["error"] == "HTTP 404 Not Found"  # the page stands without it
+    # files that could not be had or read are pages with the reason; the report stands without them
+    assert pages[BASE + "P020210125_1.pdf"]["error"] == "HTTP 404 Not Found"
+    assert pages[BASE + "P020210125_1.ofd"]["error"].startswith("attachment not readable (ofd): OFD")
     assert pages[BASE + "P020210125_1.doc"]["kind"] == "attachment"
     assert pages[BASE + "P020210125_1.doc"]["parent_url"] == BASE + "t20210125_1.html"
 
