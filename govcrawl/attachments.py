@@ -1,7 +1,7 @@
 """What the crawl makes of an extracted page beyond the extractor's verdict on the page alone.
 
-An attachment-only page (its text only points at the attached files) stands for a report when its title
-announces one: data-dictionary.md §2, "in the crawl, an attachment-only page and the attached report file
+An attachment-only page (its text only points at the attached files) stands for a report when its title,
+or the column's link to it, announces one: data-dictionary.md §2, "in the crawl, an attachment-only page and the attached report file
 together form one report". It stays a report when its file cannot be had (404, scanned, unsupported), with
 the page's metadata and no cells. An attached file the extractor could not read text from is a failed page
 carrying the extractor's reason. A file the column links itself is a report of its own, titled as the column
@@ -33,7 +33,8 @@ def judge(page: FetchedPage) -> None:
             report.title = page.link_text
             report.agency = report.agency or metadata.title_agency(page.link_text)
             report.report_year = report.report_year or metadata.report_year(page.link_text, "")
-    elif not report.is_report and report.text == "" and report.attachments and names_a_report(report.title):
+    elif (not report.is_report and report.text == "" and report.attachments
+          and (names_a_report(report.title) or names_a_report(page.link_text))):
         report.is_report = True
 
 

@@ -219,6 +219,9 @@ def test_judging_pages():
                     attachments=[Attachment(PDF_URL, "附件")])
     judge(page(PAGE_URL, "document", b"", letter))
     assert letter.is_report is False
+    untitled = Report(url=PAGE_URL, title="四平市铁东区教育局", text="", attachments=[Attachment(PDF_URL, "附件")])
+    judge(page(PAGE_URL, "document", b"", untitled, link_text=TITLE))
+    assert untitled.is_report is True  # the column's link names the report the page carries
     cut = file_report(PDF_URL, "pdf", 1)
     judge(page(PDF_URL, "attachment", b"", cut, link_text="四平市铁东区民政局2020年政府信息公开工..."))
     assert cut.title == "政府信息公开工作年度报告"  # a truncated link text is not a title
