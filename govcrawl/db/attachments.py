@@ -115,8 +115,9 @@ def _linked_files(conn: Connection, report_ids: Sequence[int], url_hash) -> dict
 
 
 def _same_report(year: int | None, generation: str | None, record: dict[str, Any]) -> bool:
-    """Whether a file can be the report a page stands for: a report, of no other year or generation."""
-    if not (record["is_report"] or record["cells"]):
+    """Whether a file can be the report a page stands for: a report (not, say, a blank template of the
+    tables), of no other year or generation."""
+    if not record["is_report"]:
         return False
     return (year is None or record["report_year"] in (None, year)) and (
         generation is None or record["generation"] in (None, generation))

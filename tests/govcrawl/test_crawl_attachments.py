@@ -169,13 +169,17 @@ def test_a_page_with_its_own_table_stays_primary_and_disagreeing_file_cells_are_
     assert exported["format"] == "html"
 
 
-def test_a_file_of_another_year_is_neither_primary_nor_compared(make_store, database_url):
+def test_a_file_of_another_year_or_a_blank_template_is_neither_primary_nor_compared(make_store, database_url):
     shell = shell_page()
-    shell.report.attachments.insert(0, Attachment("http://www.tiedong.gov.cn/2019.pdf", "2019年报告.pdf"))
+    shell.report.attachments[:0] = [Attachment("http://www.tiedong.gov.cn/2019.pdf", "2019年报告.pdf"),
+                                    Attachment("http://www.tiedong.gov.cn/template.xls", "统计表.xls")]
     old = file_report("http://www.tiedong.gov.cn/2019.pdf", "pdf", 9)
     old.report_year = 2019
+    template = file_report("http://www.tiedong.gov.cn/template.xls", "xls", 0)
+    template.is_report = False  # the extractor's verdict on a blank template of the tables
     store = make_store()
     store.write_pages([shell, page(old.url, "attachment", b"%PDF old", old, parent=PAGE_URL, parent_kind="document"),
+                       page(template.url, "attachment", b"xls", template, parent=PAGE_URL, parent_kind="document"),
                        pdf_page()])
     stored = joined_state(database_url)["reports"][PAGE_URL]
     assert stored["documents"] == [PDF_URL] and stored["cells"][("applications", "new", "total")][0] == 3
