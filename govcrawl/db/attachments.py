@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -80,11 +81,14 @@ def sync_reports(conn: Connection, insert, report_ids: Iterable[int], url_hash) 
     return written
 
 
+@dataclass(frozen=True, slots=True)
 class _File:
-    __slots__ = ("page_id", "position", "record", "url")
+    """A file a report links (at `position`), as downloaded (`page_id`) and read (`record`)."""
 
-    def __init__(self, position: int, url: str, page_id: int, record: dict[str, Any]) -> None:
-        self.position, self.url, self.page_id, self.record = position, url, page_id, record
+    position: int
+    url: str
+    page_id: int
+    record: dict[str, Any]
 
     @property
     def name(self) -> str:
