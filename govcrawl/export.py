@@ -1,5 +1,6 @@
 """Read stored reports back out, one record per report: extract-output.md's fields (without the `path` of a
-local file) plus where it came from (`portal`, `region`, `fetched_at`). JSON Lines here; the spreadsheet and
+local file; each cell with the `document` it was read from) plus where it came from (`portal`, `region`,
+`fetched_at`). JSON Lines here; the spreadsheet and
 Parquet shapes of the same records in govcrawl.tabular."""
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ def _chunk(session: Session, chunk, carried_forward, regions) -> Iterator[dict[s
     for name, model, order in CHILDREN:
         for child in session.scalars(select(model).where(model.report_id.in_(ids)).order_by(model.report_id, order)):
             children[name][child.report_id].append(child)
+    document_ids = {c.document_page_id for cells in children["cells"].values() for c in cells}
+    documents = dict(session.execute(select(m.Page.id, m.Page.url).where(m.Page.id.in_(document_ids))).all())
     for report_id, fetched_at in chunk:
         report = reports[report_id]
         cells = [Cell(c.table_name, c.row_key, c.col_key, _value(c.value, c.value_is_integer), c.raw, c.unit)
@@ -90,6 +93,7 @@ def _chunk(session: Session, chunk, carried_forward, regions) -> Iterator[dict[s
             source=report.source,
             generation=report.generation,
             is_report=True,
+            format=report.format,
             text=report.text,
             sections=[Section(s.heading, s.text) for s in children["sections"][report_id]],
             attachments=[Attachment(a.url, a.text) for a in children["attachments"][report_id]],
@@ -103,6 +107,8 @@ def _chunk(session: Session, chunk, carried_forward, regions) -> Iterator[dict[s
         out["portal"] = report.portal_id
         out["region"] = regions.get(report.portal_id)
         out["fetched_at"] = fetched_at.isoformat() + "Z" if fetched_at else None
+        for cell, row in zip(out["cells"], children["cells"][report_id], strict=True):
+            cell["document"] = documents.get(row.document_page_id)  # the page or file the number was read from
         yield out
 
 

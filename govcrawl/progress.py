@@ -46,7 +46,7 @@ class PortalProgress:
         stats.inc_value(portal_stat(item.portal_id, "pages"))
         if item.error is not None:
             stats.inc_value(portal_stat(item.portal_id, "failed"))
-        elif item.report is not None and item.report.is_report:
+        elif item.is_own_report:  # as the store counts it (a report's attached file is not another report)
             stats.inc_value(portal_stat(item.portal_id, "reports"))
 
     def spider_opened(self, spider) -> None:

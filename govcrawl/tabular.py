@@ -30,7 +30,7 @@ REPORT_COLUMNS: dict[str, str] = {
 }
 CELL_COLUMNS: dict[str, str] = {
     "table": "表", "table_title": "表名", "row": "行", "row_label": "行名", "col": "列", "col_label": "列名",
-    "value": "数值", "raw": "原文", "unit": "单位",
+    "value": "数值", "raw": "原文", "unit": "单位", "document": "来源文件",
 }
 LONG_COLUMNS = list(REPORT_COLUMNS) + list(CELL_COLUMNS)
 
@@ -66,7 +66,7 @@ def long_rows(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             yield {**report, "table": cell["table"], "table_title": titles.get(cell["table"]),
                    "row": cell["row"], "row_label": entry.get("row_label"), "col": cell["col"],
                    "col_label": entry.get("col_label"), "value": cell["value"], "raw": cell["raw"],
-                   "unit": cell["unit"] or entry.get("unit")}
+                   "unit": cell["unit"] or entry.get("unit"), "document": cell.get("document")}
 
 
 def wide_columns() -> dict[str, str]:

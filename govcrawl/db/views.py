@@ -32,15 +32,17 @@ def create_views_sql(dialect: str) -> list[str]:
         """CREATE VIEW cells_labelled AS
         SELECT c.report_id, r.agency, r.report_year, l.table_title, l.row_label, l.col_label,
                c.value, COALESCE(c.unit, l.unit) AS unit, c.raw,
-               c.table_name, c.row_key, c.col_key, r.generation, p.region, r.portal_id
+               c.table_name, c.row_key, c.col_key, r.generation, p.region, r.portal_id, d.url AS document_url
         FROM report_cells c
         JOIN reports r ON r.id = c.report_id
         LEFT JOIN portals p ON p.id = r.portal_id
+        LEFT JOIN pages d ON d.id = c.document_page_id
         LEFT JOIN cell_labels l
                ON l.table_name = c.table_name AND l.row_key = c.row_key AND l.col_key = c.col_key""",
         f"""CREATE VIEW reports_overview AS
         SELECT r.id AS report_id, r.portal_id, p.region, r.agency, r.report_year, r.generation,
-               r.published_date, r.title, r.url,
+               r.published_date, r.title, r.url, r.format,
+               (SELECT COUNT(*) FROM report_attachments a WHERE a.report_id = r.id) AS attachments,
                CASE WHEN r.agency IS NULL THEN NULL WHEN {GOVERNMENT} THEN 'government' ELSE 'department' END
                    AS organ_kind,
                COALESCE(k.failed, 0) AS checks_failed, COALESCE(k.warned, 0) AS checks_warned,

@@ -51,7 +51,8 @@ def test_jsonl_has_the_extract_output_shape(filled_database, tmp_path):
     assert report["published_date"] == "2020-01-14" and report["is_report"] is True
     cells = {(c["table"], c["row"], c["col"]): c for c in report["cells"]}
     assert cells[("applications", "new", "total")] == {"table": "applications", "row": "new", "col": "total",
-                                                       "value": 3, "raw": "3", "unit": "件"}
+                                                       "value": 3, "raw": "3", "unit": "件",
+                                                       "document": "http://www.jlcity.gov.cn/r.html"}
     assert isinstance(cells[("applications", "new", "total")]["value"], int)
     assert cells[("active", "procurement", "procurement_amount")]["value"] == 25.1
     assert cells[("applications", "carried_forward", "natural_person")]["value"] is None
