@@ -88,13 +88,15 @@ def metadata(database_name: str) -> dict:
     columns = {
         "reports": {k: v for k, v in REPORT_FIELDS.items()},
         "report_cells": cells,
-        "cells_labelled": {**cells, **labels, "region": "the portal's region (registry)"},
+        "cells_labelled": {**cells, **labels, "region": "the portal's region (registry)",
+                           "document_url": "the page or attached file the number was read from"},
         "cell_labels": {**cells, **labels, "generations": "report generations that have this cell"},
         "reports_overview": {
             "organ_kind": "government (agency name ends in 政府) or department: decides the deadline",
             "check_status": "fail if any check fails, else warn if any warns, pass, or none (no check made)",
             "deadline": "the legal publication deadline", "published_late": "1 when published after the deadline",
             "checks_failed": "number of failed checks", "checks_warned": "number of warnings (soft findings)",
+            "format": REPORT_FIELDS["format"], "attachments": "number of attached files the report page links",
         },
     }
     tables = {}

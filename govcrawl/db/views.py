@@ -31,7 +31,8 @@ def create_views_sql(dialect: str) -> list[str]:
         # Labels and value first: what a reader looks for; the keys after, for joins and filters.
         """CREATE VIEW cells_labelled AS
         SELECT c.report_id, r.agency, r.report_year, l.table_title, l.row_label, l.col_label,
-               c.value, COALESCE(c.unit, l.unit) AS unit, c.raw,
+               CASE WHEN c.value_is_integer THEN CAST(c.value AS INTEGER) ELSE c.value END AS value,
+               COALESCE(c.unit, l.unit) AS unit, c.raw,
                c.table_name, c.row_key, c.col_key, r.generation, p.region, r.portal_id, d.url AS document_url
         FROM report_cells c
         JOIN reports r ON r.id = c.report_id

@@ -95,6 +95,8 @@ def test_browse_serves_the_database_in_datasette_with_dictionary_metadata(tmp_pa
                 for r in carried] == [(2019, "总计", 0, 2)]
         cells = json.loads(_get(f"{base}/cells_labelled.json?_shape=array&row_key=new&report_year=2019"))
         assert {(c["row_label"], c["col_label"], c["value"]) for c in cells} == {("本年新收政府信息公开申请数量", "总计", 3)}
+        assert type(cells[0]["value"]) is int  # 3, not 3.0: the cell's own integer-ness
+        assert cells[0]["document_url"] == "http://www.jlcity.gov.cn/zwgk/zfxxgkndbg/bmndbg/202001/t20200114_687214.html"
         page = _get(f"{base}/reports_overview").decode()
         for facet in ("region", "report_year", "generation", "check_status"):
             assert f'id="facet-{facet}" data-column="{facet}"' in page, facet
