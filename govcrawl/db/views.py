@@ -40,17 +40,19 @@ def create_views_sql(dialect: str) -> list[str]:
         LEFT JOIN pages d ON d.id = c.document_page_id
         LEFT JOIN cell_labels l
                ON l.table_name = c.table_name AND l.row_key = c.row_key AND l.col_key = c.col_key""",
+        # What a reader compares first; the long title and URL last, so they do not squeeze the rest.
         f"""CREATE VIEW reports_overview AS
-        SELECT r.id AS report_id, r.portal_id, p.region, r.agency, r.report_year, r.generation,
-               r.published_date, r.title, r.url, r.format,
+        SELECT r.id AS report_id, p.region, r.agency, r.report_year, r.generation, r.published_date,
+               {_deadline(dialect)} AS deadline,
+               CASE WHEN r.published_date IS NULL OR r.report_year IS NULL THEN NULL
+                    WHEN r.published_date > {_deadline(dialect)} THEN 1 ELSE 0 END AS published_late,
+               {status} AS check_status,
+               COALESCE(k.failed, 0) AS checks_failed, COALESCE(k.warned, 0) AS checks_warned,
+               r.format,
                (SELECT COUNT(*) FROM report_attachments a WHERE a.report_id = r.id) AS attachments,
                CASE WHEN r.agency IS NULL THEN NULL WHEN {GOVERNMENT} THEN 'government' ELSE 'department' END
                    AS organ_kind,
-               COALESCE(k.failed, 0) AS checks_failed, COALESCE(k.warned, 0) AS checks_warned,
-               {status} AS check_status,
-               {_deadline(dialect)} AS deadline,
-               CASE WHEN r.published_date IS NULL OR r.report_year IS NULL THEN NULL
-                    WHEN r.published_date > {_deadline(dialect)} THEN 1 ELSE 0 END AS published_late
+               r.title, r.portal_id, r.url
         FROM reports r
         LEFT JOIN portals p ON p.id = r.portal_id
         LEFT JOIN (SELECT report_id, COUNT(*) AS total,
