@@ -173,6 +173,12 @@ def _finish(report: Report, blocks) -> None:
     report.is_report = _is_report(report)
 
 
+def names_a_report(title: str | None) -> bool:
+    """Whether a title announces an annual report: how the crawl tells that an attachment-only page (whose
+    own text is only a pointer to its files) stands for a report."""
+    return bool(title) and not _NOT_REPORT_TITLE.search(title) and _REPORT_PHRASE.search(title) is not None
+
+
 def _is_report(report: Report) -> bool:
     if not report.text:
         return False
