@@ -162,6 +162,8 @@ def paragraph_text(p: etree._Element) -> str:
     for el in p.iter(_T, _TAB, _BR, _CR):
         if any(a.tag == _FALLBACK for a in el.iterancestors()):
             continue  # the same text box again, for readers that do not understand mc:Choice
+        if _hidden(el.getparent()):
+            continue  # hidden text (a template's instructions): Word does not show or print it
         if el.tag == _T:
             out.append(el.text or "")
         elif el.tag == _TAB:
@@ -169,6 +171,11 @@ def paragraph_text(p: etree._Element) -> str:
         else:
             out.append("\n")
     return "".join(out)
+
+
+def _hidden(run: etree._Element | None) -> bool:
+    vanish = run.find("w:rPr/w:vanish", _NS) if run is not None else None
+    return vanish is not None and vanish.get(_VAL, "true") not in ("0", "false", "off")
 
 
 def _int(el: etree._Element | None, default: int) -> int:

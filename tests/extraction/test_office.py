@@ -125,3 +125,18 @@ def test_hidden_sheets_are_not_read(tmp_path):
     report = extract((tmp_path / "hidden.xlsx").read_bytes())
     expected = json.loads((OFFICE / EXPECTED["006_2021_format.xlsx"]["cells"]).read_text(encoding="utf-8"))
     assert cells(_cell(c) for c in report.cells) == cells(expected)
+
+
+def test_hidden_word_text_is_not_read():
+    import io
+
+    import docx
+
+    document = docx.Document(str(OFFICE / "006_2021_format.docx"))
+    note = document.paragraphs[1].add_run("（填写说明：本段请删除，示例数据999件）")
+    note.font.hidden = True
+    out = io.BytesIO()
+    document.save(out)
+    report = extract(out.getvalue())
+    assert "填写说明" not in report.text and "999" not in report.text
+    assert len(report.cells) == 200
