@@ -7,11 +7,10 @@ import os
 import uuid
 
 import pytest
+from crawlkit import SEEDS
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-
-from crawlkit import SEEDS
 
 POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -13,6 +13,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "seeds"
 FIXTURE_PAGES = REPO / "tests" / "fixtures" / "pages"
+# Test portals are served by a server on 127.0.0.1: their registry entries open the door the production default
+# keeps shut (govcrawl.netguard).
+TEST_SERVER_DOOR = 'private_addresses = {allow = true, reason = "served by the test suite\'s server on 127.0.0.1"}\n'
 PROXY_VARS = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY", "all_proxy",
               "ALL_PROXY")
 
@@ -46,7 +49,7 @@ def crawl_one_portal(tmp_path: Path, site: Path, column: str, host: str, *settin
     registry.mkdir()
     (registry / "220200-test.toml").write_text(
         f'id = "220200-test"\nname = "测试"\nagency = "测试局"\nregion = "吉林省吉林市"\nplatform = "generic"\n'
-        f'columns = ["{column}"]\nallowed_hosts = ["{host}"]\n', encoding="utf-8")
+        f'columns = ["{column}"]\nallowed_hosts = ["{host}"]\n{TEST_SERVER_DOOR}', encoding="utf-8")
     server = serve(site)
     if handler is not None:
         server.RequestHandlerClass = handler

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import time
 
+from crawlkit import FIXTURE_PAGES, crawl_one_portal
+from dbstate import snapshot
 from sqlalchemy import select
 
 from govcrawl.db import models as m
 from govcrawl.db.engine import make_engine
 from govcrawl.seedsite.server import _Handler
-
-from crawlkit import FIXTURE_PAGES, crawl_one_portal
-from dbstate import snapshot
 
 HOST = "www.fail.gov.cn"
 BASE = f"http://{HOST}/zwgk/ndbg/"
@@ -27,7 +26,7 @@ LIST = """<html><head><meta charset="utf-8"><title>年度报告</title></head><b
 
 
 class SlowHandler(_Handler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path.endswith("t20200114_3.html"):
             time.sleep(3)  # longer than the crawl's DOWNLOAD_TIMEOUT
         super().do_GET()
@@ -63,7 +62,7 @@ def test_failed_pages_are_recorded_and_the_rest_is_stored(tmp_path):
     assert undecodable["error"].startswith("undecodable body: not text: ")
     assert undecodable["status"] == 200 and undecodable["content_hash"] != ""
     forbidden = pages[f"http://{HOST}/private/t20200114_5.html"]
-    assert forbidden["error"] == "IgnoreRequest: Forbidden by robots.txt"
+    assert forbidden["error"] == f"refused: forbidden by robots.txt of http://{HOST}"
     assert f"http://{HOST}/private/t20200114_5.html" not in server.requests_seen
     assert "1 report(s)" in result.stderr and "4 failed page(s)" in result.stderr
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from crawlkit import SEEDS
 
 from govcrawl.registry import RegistryError, load_registry, select_portals
-
-from crawlkit import SEEDS
 
 GOOD = """
 id = "220200-kjj"
