@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import tracemalloc
 
 import pytest
 from crawlkit import FIXTURE_PAGES, SEEDS
@@ -210,3 +212,17 @@ def test_every_registered_portal_starts_offline(portal_id):
         queue += list(adapter.next_pages(response))
     assert links, f"{portal_id}: no report link in its column"
     assert all(portal.allows(link.url) for link in links)
+
+
+def test_trs_page_count_is_read_lazily():
+    """createPageHTML(10000000, ...) once made the adapter build ten million URLs; the spider takes a few."""
+    body = '<script>createPageHTML(10000000, 0, "index", "html");</script>'
+    response = HtmlResponse(url="http://www.jlcity.gov.cn/col/index.html", body=body.encode(), encoding="utf-8")
+    tracemalloc.start()
+    try:
+        first = list(itertools.islice(TrsAdapter(REGISTRY["220200-szf"]).next_pages(response), 3))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert first == [f"http://www.jlcity.gov.cn/col/index_{n}.html" for n in (1, 2, 3)]
+    assert peak < 4 * 1024 * 1024
