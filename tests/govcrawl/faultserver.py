@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 from urllib.parse import urlsplit, urlunsplit
 
 Fault = Callable[["FaultHandler"], None]
@@ -55,7 +56,7 @@ class FaultServer(ThreadingHTTPServer):
                 return make(url)
         return status(404, b"<html><body><h1>Not Found</h1></body></html>")
 
-    def __enter__(self) -> FaultServer:
+    def __enter__(self) -> Self:
         threading.Thread(target=self.serve_forever, name="fault-server", daemon=True).start()
         return self
 
@@ -68,7 +69,7 @@ class FaultHandler(BaseHTTPRequestHandler):
     server: FaultServer
     protocol_version = "HTTP/1.1"
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         target = self.path
         if target.startswith(("http://", "https://")):
             url = target
@@ -90,7 +91,7 @@ class FaultHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - keep test output quiet
+    def log_message(self, format: str, *args) -> None:
         pass
 
 

@@ -6,13 +6,12 @@ import datetime as dt
 import email.utils
 import sys
 
-from scrapy.http import Response
-
-from govcrawl.retry import retry_after_seconds
-
 from crawlkit import FIXTURE_PAGES, TEST_SERVER_DOOR, crawl_env
 from dbstate import snapshot
 from faultserver import FaultServer, hang, page, sequence, status
+from scrapy.http import Response
+
+from govcrawl.retry import retry_after_seconds
 
 BUSY, CALM = "http://www.busy.gov.cn", "http://www.calm.gov.cn"
 REPORT = (FIXTURE_PAGES / "001_trs.html").read_bytes()

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from crawlkit import FIXTURE_PAGES, TEST_SERVER_DOOR, crawl_env, fresh_postgres_database
 from dbstate import snapshot
 from faultserver import (
@@ -33,6 +32,7 @@ from faultserver import (
 )
 
 M = "http://www.matrix.gov.cn"
+FILES = "http://files.matrix.gov.cn"  # the matrix portal's second host
 OTHER = "http://www.other.gov.cn"
 REPORT = (FIXTURE_PAGES / "001_trs.html").read_bytes()
 REPORT_2 = (FIXTURE_PAGES / "004_zoom.html").read_bytes()
@@ -88,6 +88,8 @@ MATRIX_LINKS = [
     report_link("/ndbg/to-metadata.html", "重定向到元数据地址"),
     report_link("/ndbg/to-loopback.html", "重定向到回环地址"),
     report_link("/ndbg/to-ftp.html", "重定向到ftp"),
+    report_link("/ndbg/to-files.html", "重定向到本门户另一主机"),
+    report_link("/ndbg/to-files-private.html", "重定向到另一主机robots禁止的地址"),
     report_link("/ndbg/refresh-away.html", "meta refresh 到别的网站"),
     report_link("/ndbg/refresh-here.html", "meta refresh 站内"),
     report_link(LONG_PATH, "网址过长"),
@@ -129,6 +131,11 @@ def build(server: FaultServer, registry: Path, closed_port: int) -> None:
         f"{M}/ndbg/to-metadata.html": redirect("http://169.254.169.254/latest/meta-data/iam/"),
         f"{M}/ndbg/to-loopback.html": redirect("http://127.0.0.2/admin/"),
         f"{M}/ndbg/to-ftp.html": redirect("ftp://www.matrix.gov.cn/report.pdf"),
+        f"{M}/ndbg/to-files.html": redirect(f"{FILES}/pub/report.html"),
+        f"{M}/ndbg/to-files-private.html": redirect(f"{FILES}/private/report.html"),
+        f"{FILES}/robots.txt": page(b"User-agent: *\nDisallow: /private/\n", "text/plain"),
+        f"{FILES}/pub/report.html": page(REPORT),
+        f"{FILES}/private/report.html": page(REPORT),
         f"{M}/ndbg/refresh-away.html": page(b'<html><head><meta http-equiv="refresh" content="0;url='
                                             + f"{OTHER}/moved.html".encode() + b'"></head><body></body></html>'),
         f"{M}/ndbg/refresh-here.html": page(b'<html><head><meta http-equiv="refresh" content="0; url=ok-new.html">'
@@ -144,7 +151,7 @@ def build(server: FaultServer, registry: Path, closed_port: int) -> None:
         # the portals reached directly on 127.0.0.1
         f"{local}/door/index.html": page(listing(report_link("/door/t20200114_1.html", "本机"))),
         f"{local}/door/t20200114_1.html": page(REPORT),
-        f"http://www.rmoved.gov.cn/robots-real.txt": page(b"User-agent: *\nDisallow: /ndbg/t\n", "text/plain"),
+        "http://www.rmoved.gov.cn/robots-real.txt": page(b"User-agent: *\nDisallow: /ndbg/t\n", "text/plain"),
     }
     for host, robots in ROBOTS_HOSTS.items():
         routes[f"http://{host}/robots.txt"] = robots
@@ -156,7 +163,7 @@ def build(server: FaultServer, registry: Path, closed_port: int) -> None:
 
     portals = {
         "110000-matrix": ("generic", [f"{M}/ndbg/index.html", f"{M}/missing/", f"{M}/endless/index.html"],
-                          ["www.matrix.gov.cn"], True),
+                          ["www.matrix.gov.cn", "files.matrix.gov.cn"], True),
         "110000-gbk": ("generic", ["http://www.gbk.gov.cn/lm/"], ["www.gbk.gov.cn"], True),
         "110000-trs": ("trs", ["http://www.trs.gov.cn/col/index.html"], ["www.trs.gov.cn"], True),
         "110000-door": ("generic", [f"{local}/door/index.html"], [f"127.0.0.1:{port}"], True),
@@ -293,7 +300,7 @@ def test_endless_pagination_stops_at_the_limit(matrix):
 
 def test_redirect_to_another_portal_host_is_refused(matrix):
     assert error_of(matrix, f"{M}/ndbg/to-other.html") == (
-        f"refused: redirect to {OTHER}/ndbg/report.html leaves the portal's hosts (www.matrix.gov.cn)")
+        f"refused: redirect to {OTHER}/ndbg/report.html leaves the portal's hosts (www.matrix.gov.cn, files.matrix.gov.cn)")
     assert matrix.pages[f"{M}/ndbg/to-other.html"]["final_url"] == f"{OTHER}/ndbg/report.html"
     assert not any(url.startswith(OTHER) for url in matrix.requested)
 
@@ -301,7 +308,7 @@ def test_redirect_to_another_portal_host_is_refused(matrix):
 def test_redirect_to_cloud_metadata_is_refused(matrix):
     assert error_of(matrix, f"{M}/ndbg/to-metadata.html") == (
         "refused: redirect to http://169.254.169.254/latest/meta-data/iam/ leaves the portal's hosts "
-        "(www.matrix.gov.cn)")
+        "(www.matrix.gov.cn, files.matrix.gov.cn)")
     assert not any("169.254.169.254" in url for url in matrix.requested)
 
 
@@ -309,6 +316,14 @@ def test_redirect_to_loopback_is_refused(matrix):
     assert error_of(matrix, f"{M}/ndbg/to-loopback.html").startswith(
         "refused: redirect to http://127.0.0.2/admin/ leaves the portal's hosts")
     assert not any("127.0.0.2" in url for url in matrix.requested)
+
+
+def test_redirect_to_another_host_of_the_portal_obeys_that_hosts_robots(matrix):
+    assert f"{FILES}/robots.txt" in matrix.requested
+    assert matrix.pages[f"{M}/ndbg/to-files.html"]["final_url"] == f"{FILES}/pub/report.html"
+    assert f"{FILES}/pub/report.html" in matrix.reports
+    assert error_of(matrix, f"{M}/ndbg/to-files-private.html") == f"refused: forbidden by robots.txt of {FILES}"
+    assert f"{FILES}/private/report.html" not in matrix.requested
 
 
 def test_redirect_to_another_scheme_is_refused(matrix):
@@ -348,7 +363,7 @@ def test_a_host_that_only_the_proxy_could_resolve_is_not_fetched_unchecked(matri
 
 def test_meta_refresh_to_another_host_leaves_a_row(matrix):
     assert error_of(matrix, f"{M}/ndbg/refresh-away.html") == (
-        f"refused: meta refresh to {OTHER}/moved.html leaves the portal's hosts (www.matrix.gov.cn)")
+        f"refused: meta refresh to {OTHER}/moved.html leaves the portal's hosts (www.matrix.gov.cn, files.matrix.gov.cn)")
 
 
 def test_meta_refresh_within_the_portal_is_followed(matrix):
@@ -369,7 +384,7 @@ def test_link_with_another_scheme_leaves_a_row(matrix):
 
 def test_report_link_to_another_host_leaves_a_row(matrix):
     assert error_of(matrix, f"{OTHER}/ndbg/report.html") == (
-        f"refused: {OTHER}/ndbg/report.html leaves the portal's hosts (www.matrix.gov.cn)")
+        f"refused: {OTHER}/ndbg/report.html leaves the portal's hosts (www.matrix.gov.cn, files.matrix.gov.cn)")
 
 
 # -- items 8 and 10 ------------------------------------------------------------------------------------------

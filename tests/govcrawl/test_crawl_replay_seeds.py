@@ -89,8 +89,8 @@ def test_unknown_portal_id_is_named(tmp_path):
 
 def test_column_pagination_is_bounded(tmp_path):
     database_url = f"sqlite:///{tmp_path / 'x.db'}"
-    result = run_crawl(REPO, "-a", "replay=seeds", "-a", "portal=220200-szf,371703-zxqyj",
-                       "-s", "GOVCRAWL_MAX_LIST_PAGES=1", "-s", f"DATABASE_URL={database_url}")
+    run_crawl(REPO, "-a", "replay=seeds", "-a", "portal=220200-szf,371703-zxqyj",
+              "-s", "GOVCRAWL_MAX_LIST_PAGES=1", "-s", f"DATABASE_URL={database_url}")
     pages = snapshot(database_url)["pages"]
     beyond = pages["http://www.jlcity.gov.cn/zwgk/zfxxgkndbg/bmndbg/index_1.html"]  # a row, not a fetch
     assert beyond["status"] is None and beyond["error"] == (
