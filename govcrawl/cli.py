@@ -13,8 +13,8 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from sqlalchemy import inspect
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.engine import make_url
 
 
 def main(argv: list[str] | None = None) -> int:

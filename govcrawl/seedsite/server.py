@@ -44,7 +44,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: PortalSiteServer
     protocol_version = "HTTP/1.1"
 
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         target = self.path
         if target.startswith(("http://", "https://")):
             url = target
@@ -69,7 +69,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(rendered.body)
 
-    def log_message(self, format: str, *args) -> None:
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - keep test output quiet
         pass
 
 

@@ -13,14 +13,10 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from extractors.decode import DecodeError, decode
+
 from govcrawl.adapters import PlatformAdapter, adapter_for
 from govcrawl.adapters.base import ATTACHMENT_HINT, Link, is_attachment_url
-from govcrawl.archive.middlewares import (
-    META_FETCHED_AT,
-    META_HEADERS,
-    META_WARC,
-    reason_phrase,
-)
+from govcrawl.archive.middlewares import META_FETCHED_AT, META_HEADERS, META_WARC, reason_phrase
 from govcrawl.items import FetchedPage
 from govcrawl.netguard import Refused
 from govcrawl.registry import PortalEntry, load_registry, select_portals

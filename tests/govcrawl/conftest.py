@@ -4,6 +4,7 @@ portal site served over HTTP."""
 from __future__ import annotations
 
 import pytest
+
 from crawlkit import SEEDS, fresh_postgres_database
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from crawlkit import FIXTURE_PAGES
-
 from extractors import extract
+
+from crawlkit import FIXTURE_PAGES
 
 SEED_REPORTS = {
     # url: (fixture, title, report_year, generation, {(table,row,col): value read in the seed text})

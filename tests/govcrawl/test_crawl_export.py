@@ -9,8 +9,6 @@ import subprocess
 import sys
 
 import pytest
-from crawlkit import REPO, SEEDS, crawl_env
-from test_crawl_store import FETCHED, document, report_2019
 
 from extractors.model import Cell, Report
 from govcrawl.cli import main
@@ -18,6 +16,9 @@ from govcrawl.db.engine import make_engine, upgrade
 from govcrawl.db.store import Store
 from govcrawl.export import CSV_COLUMNS
 from govcrawl.registry import load_registry
+
+from crawlkit import REPO, SEEDS, crawl_env
+from test_crawl_store import FETCHED, document, report_2019
 
 EXTRACT_OUTPUT_KEYS = list(Report().to_dict(path=None))
 

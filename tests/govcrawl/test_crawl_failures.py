@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import time
 
-from crawlkit import FIXTURE_PAGES, crawl_one_portal
-from dbstate import snapshot
 from sqlalchemy import select
 
 from govcrawl.db import models as m
 from govcrawl.db.engine import make_engine
 from govcrawl.seedsite.server import _Handler
+
+from crawlkit import FIXTURE_PAGES, crawl_one_portal
+from dbstate import snapshot
 
 HOST = "www.fail.gov.cn"
 BASE = f"http://{HOST}/zwgk/ndbg/"
@@ -26,7 +27,7 @@ LIST = """<html><head><meta charset="utf-8"><title>年度报告</title></head><b
 
 
 class SlowHandler(_Handler):
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: N802
         if self.path.endswith("t20200114_3.html"):
             time.sleep(3)  # longer than the crawl's DOWNLOAD_TIMEOUT
         super().do_GET()
