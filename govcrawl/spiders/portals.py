@@ -149,7 +149,7 @@ class PortalsSpider(scrapy.Spider):
             portal_id=info.get("portal"),
             kind=info.get("kind", "document"),
             url=request.meta.get("redirect_urls", [request.url])[0],  # the URL asked for, before redirects
-            final_url=request.url,
+            final_url=request.url if request.meta.get("redirect_urls") else None,  # the hop that failed
             parent_url=info.get("parent_url"),
             link_text=info.get("link_text"),
             error=_describe_failure(failure),
