@@ -30,7 +30,7 @@ def test_retry_after_is_honoured_without_stalling_other_hosts(tmp_path, database
     routes = {
         f"{BUSY}/ndbg/": page(column(*busy_pages)),
         # the calm column answers late, so its pages are asked for while the busy host is backing off
-        f"{CALM}/ndbg/": hang(0.5, page(column(*calm_pages))),
+        f"{CALM}/ndbg/": hang(1.0, page(column(*calm_pages))),
         **{url: sequence(status(503, b"busy", Retry_After="2"), page(REPORT)) for url in busy_pages},
         **{url: page(REPORT) for url in calm_pages},
     }

@@ -42,13 +42,14 @@ LONG_PATH = "/ndbg/" + "a" * 2100 + ".html"
 ROBOTS_HOSTS = {  # host: how its robots.txt answers
     "www.r404.gov.cn": status(404, b"<html>no such file</html>"),
     "www.r500.gov.cn": status(500, b"<html>error</html>"),
-    "www.rslow.gov.cn": hang(3),
+    "www.rslow.gov.cn": hang(6),
     "www.rreset.gov.cn": reset,
     "www.rmoved.gov.cn": redirect("/robots-real.txt", 301),
     "www.raway.gov.cn": redirect(f"{OTHER}/robots.txt", 301),
 }
 SETTINGS = {
-    "DOWNLOAD_TIMEOUT": "1",  # the hangs below last 3 s
+    # The hangs below last 6 s; 3 s is long enough that a loaded test machine does not time out good pages.
+    "DOWNLOAD_TIMEOUT": "3",
     "RETRY_TIMES": "1",
     "GOVCRAWL_RETRY_BACKOFF_BASE": "0.2",
     "DOWNLOAD_MAXSIZE": str(2 * 1024 * 1024),  # the gzip bomb inflates to 64 MB
@@ -116,8 +117,8 @@ def build(server: FaultServer, registry: Path, closed_port: int) -> None:
         f"{M}/robots.txt": page(b"User-agent: *\nDisallow: /private/\n", "text/plain"),
         f"{M}/ndbg/index.html": page(listing(*MATRIX_LINKS)),
         f"{M}/ndbg/ok.html": page(REPORT),
-        f"{M}/ndbg/slow.html": hang(3, page(REPORT)),
-        f"{M}/ndbg/drip.html": drip(REPORT[:40], 0.1),
+        f"{M}/ndbg/slow.html": hang(6, page(REPORT)),
+        f"{M}/ndbg/drip.html": drip(REPORT[:80], 0.1),
         f"{M}/ndbg/flaky.html": sequence(status(503, b"<html>busy</html>"), page(REPORT_2)),
         f"{M}/ndbg/reset.html": reset,
         f"{M}/ndbg/truncated.html": truncated(REPORT, 300),
@@ -239,13 +240,13 @@ def test_a_good_page_among_faults_is_stored(matrix):
 
 
 def test_timeout(matrix):
-    assert "took longer than 1.0 seconds" in error_of(matrix, f"{M}/ndbg/slow.html")
+    assert "took longer than 3.0 seconds" in error_of(matrix, f"{M}/ndbg/slow.html")
     assert f"{M}/ndbg/slow.html" not in matrix.reports
     assert matrix.requested.count(f"{M}/ndbg/slow.html") == 2  # retried once
 
 
 def test_slow_drip(matrix):
-    assert "took longer than 1.0 seconds" in error_of(matrix, f"{M}/ndbg/drip.html")
+    assert "took longer than 3.0 seconds" in error_of(matrix, f"{M}/ndbg/drip.html")
 
 
 def test_5xx_then_success(matrix):
@@ -281,7 +282,7 @@ def test_empty_200(matrix):
 
 
 def test_404_list_page(matrix):
-    assert error_of(matrix, f"{M}/missing/") == "HTTP 404 Not Found"
+    assert error_of(matrix, f"{M}/missing/").startswith("HTTP 404 Not Found")
 
 
 def test_robots_disallow(matrix):
