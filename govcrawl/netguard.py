@@ -10,8 +10,10 @@ robots.txt requests `govcrawl.robots` makes. A request is refused, with the reas
 - its host is, or resolves to, a private, loopback, link-local, reserved, multicast or unspecified address, unless
   the portal's registry entry allows private addresses with a written reason.
 
-Addresses are checked by resolving the host through the reactor's resolver, which Scrapy's caching resolver
-(TWISTED_DNS_RESOLVER) also answers the connection from: the address checked is the address connected to. With an
+Addresses are checked by resolving the host through the reactor's resolver, Scrapy's caching resolver
+(TWISTED_DNS_RESOLVER), whose cache also answers the connection: the address checked is the address connected to
+(the guard refuses to start with another resolver or with DNSCACHE_ENABLED off; an entry evicted from the
+10,000-name cache between check and connection is the remaining window). With an
 HTTP proxy the proxy, not the crawler, resolves the target; the crawler still resolves it itself and refuses a
 private answer, and a host it cannot resolve is refused unless GOVCRAWL_PROXY_CHECKS_ADDRESSES says the proxy
 enforces that rule (a proxy whose DNS differs from ours is then trusted to refuse private destinations itself).
@@ -26,7 +28,9 @@ from urllib.request import getproxies, proxy_bypass
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
+from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.misc import load_object
 from twisted.internet.error import DNSLookupError
 
 from govcrawl.registry import PortalEntry
@@ -73,6 +77,13 @@ class PortalGuardMiddleware:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         settings = crawler.settings
+        resolver = load_object(settings["TWISTED_DNS_RESOLVER"])
+        if not (issubclass(resolver, CachingThreadedResolver) and settings.getbool("DNSCACHE_ENABLED")):
+            # The address checked must be the address connected to: both come from this resolver's cache.
+            raise ValueError("the portal guard needs TWISTED_DNS_RESOLVER = scrapy.resolver.CachingThreadedResolver "
+                             f"(or a subclass) with DNSCACHE_ENABLED (got {settings['TWISTED_DNS_RESOLVER']}, "
+                             f"DNSCACHE_ENABLED={settings.getbool('DNSCACHE_ENABLED')}): otherwise a host could "
+                             "resolve to a public address when checked and to a private one when connected to")
         self.url_limit = settings.getint("URLLENGTH_LIMIT")
         # Replay answers from the archive: nothing is resolved or connected to.
         self.check_addresses = not settings.get("GOVCRAWL_REPLAY")
