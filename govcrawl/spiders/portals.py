@@ -22,7 +22,7 @@ from govcrawl.netguard import Refused
 from govcrawl.registry import PortalEntry, load_registry, select_portals
 from govcrawl.settings import REPLAY_SETTINGS
 
-META_PAGE = "govcrawl_page"  # {portal, kind, parent_url, link_text}
+META_PAGE = "govcrawl_page"  # {portal, kind, parent_url, parent_kind, link_text, column}
 
 
 class PortalsSpider(scrapy.Spider):
@@ -72,6 +72,7 @@ class PortalsSpider(scrapy.Spider):
                 "portal": portal.id,
                 "kind": kind,
                 "parent_url": parent.url if parent is not None else None,
+                "parent_kind": parent_info.get("kind"),
                 "link_text": link.text if link is not None else None,
                 # the column (its first list page) this request was found under
                 "column": parent_info.get("column", url),
@@ -151,6 +152,7 @@ class PortalsSpider(scrapy.Spider):
             url=request.meta.get("redirect_urls", [request.url])[0],  # the URL asked for, before redirects
             final_url=request.url if request.meta.get("redirect_urls") else None,  # the hop that failed
             parent_url=info.get("parent_url"),
+            parent_kind=info.get("parent_kind"),
             link_text=info.get("link_text"),
             error=_describe_failure(failure),
         )
@@ -168,7 +170,8 @@ class PortalsSpider(scrapy.Spider):
         """The row of a URL the crawl decided not to request."""
         self.crawler.stats.inc_value("govcrawl/failed_pages")
         self.logger.warning("Not fetched %s: %s", url, reason)
-        return FetchedPage(portal_id=portal.id, kind=kind, url=url, parent_url=parent.url, error=reason)
+        return FetchedPage(portal_id=portal.id, kind=kind, url=url, parent_url=parent.url,
+                           parent_kind=parent.meta[META_PAGE].get("kind"), error=reason)
 
     @staticmethod
     def _decoded(response: TextResponse, page: FetchedPage) -> TextResponse | None:
@@ -201,6 +204,7 @@ class PortalsSpider(scrapy.Spider):
             fetched_at=response.meta.get(META_FETCHED_AT),
             warc=response.meta.get(META_WARC),
             parent_url=info.get("parent_url"),
+            parent_kind=info.get("parent_kind"),
             link_text=info.get("link_text"),
         )
         return page
