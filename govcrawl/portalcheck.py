@@ -8,7 +8,6 @@ spider runs, so what this shows is what a crawl does.
 from __future__ import annotations
 
 import gzip
-import ipaddress
 import os
 import socket
 import sys
@@ -16,6 +15,7 @@ import urllib.error
 import urllib.request
 import zlib
 from collections import defaultdict
+from itertools import islice
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,21 +25,24 @@ from govcrawl.adapters import adapter_for
 from govcrawl.adapters.base import SKIPPED_SCHEMES, Link, is_attachment_url
 from govcrawl.config import REGISTRY_ENV, resolve_replay
 from govcrawl.demo import DEMO_NAMES, DEMO_REGISTRY
+from govcrawl.netguard import address_kind
 from govcrawl.registry import PortalEntry, load_registry
 from govcrawl.settings import USER_AGENT
 
 FETCH_TIMEOUT = 30
+MAX_PAGES_SHOWN = 500  # the crawl's default GOVCRAWL_MAX_LIST_PAGES
 
 
 def check_column(url: str, *, archive: str | None = None, registry: str | None = None,
                  portal_id: str | None = None, out=None) -> int:
     out = out or sys.stdout
     portal = find_portal(url, registry, portal_id)
-    status, headers, body = read_archived(url, archive) if archive else fetch(url)
+    status, headers, body = read_archived(url, archive) if archive else fetch(url, portal)
     response = HtmlResponse(url=url, status=status, headers=headers, body=body)
     adapter = adapter_for(portal)
     taken = adapter.report_links(response)
-    pages = adapter.next_pages(response)
+    # A TRS page names its own page count (10,000,000 has been seen): show what the crawl's limit would take.
+    pages = list(islice(adapter.next_pages(response), MAX_PAGES_SHOWN))
     skipped = skipped_links(adapter, response, {link.url for link in taken}, set(pages))
 
     print(f"{url}: HTTP {status}, {len(body)} bytes, read {'from ' + archive if archive else 'live'}", file=out)
@@ -48,7 +51,8 @@ def check_column(url: str, *, archive: str | None = None, registry: str | None =
                                            if portal.report_link_pattern else ""), file=out)
     print(f"\ntaken as reports: {len(taken)}", file=out)
     for link in taken:
-        print(f"  {link.text or '(no text)'}  {link.url}", file=out)
+        refused = "" if portal.allows(link.url) else "  (refused by the crawl: not on allowed_hosts)"
+        print(f"  {link.text or '(no text)'}  {link.url}{refused}", file=out)
     print(f"\npagination: {len(pages)}", file=out)
     for page in pages:
         print(f"  {page}", file=out)
@@ -67,20 +71,15 @@ def skipped_links(adapter, response: HtmlResponse, taken: set[str], pages: set[s
     seen = set(taken) | set(pages)
     for node in response.css("a[href]"):
         href = (node.attrib.get("href") or "").strip()
-        text = " ".join(" ".join(node.css("::text").getall()).split()) or (node.attrib.get("title") or "").strip()
         if not href or href.lower().startswith(SKIPPED_SCHEMES):
             continue  # script, mail and in-page anchors: not pages at all
-        absolute = response.urljoin(href).split("#", 1)[0]
         link = adapter._link(response, node)
-        if link is None:
-            if absolute not in seen:
-                seen.add(absolute)
-                skipped["not on the portal's hosts (allowed_hosts)"].append(Link(absolute, text))
-            continue
-        if link.url in seen:
+        if link is None or link.url in seen:
             continue
         seen.add(link.url)
-        if "report_links" in adapter.selectors:
+        if not adapter.portal.allows(link.url):
+            reason = "not on the portal's hosts (allowed_hosts)"
+        elif "report_links" in adapter.selectors:
             reason = f"not matched by the portal's selector report_links = {adapter.selectors['report_links']!r}"
         elif link.url not in in_area:
             reason = f"outside the list area (selectors.list_area = {adapter.selectors.get('list_area')!r})"
@@ -114,25 +113,27 @@ def find_portal(url: str, registry: str | None, portal_id: str | None) -> Portal
                        column_urls=(url,), allowed_hosts=(parts.netloc.lower(),))
 
 
-def refuse_private_address(url: str) -> None:
-    """Like the crawl, never fetch a private, loopback or link-local address directly (a proxy, when the
-    environment names one for this URL, does its own resolving)."""
+def refuse_private_address(url: str, portal: PortalEntry) -> None:
+    """Like the crawl (govcrawl.netguard), never fetch a private, loopback or link-local address directly unless
+    the portal entry allows it; a proxy, when the environment names one for this URL, does its own resolving."""
     host = urlsplit(url).hostname or ""
-    if urllib.request.getproxies().get(urlsplit(url).scheme) and not urllib.request.proxy_bypass(host):
+    if portal.private_addresses_reason or (
+            urllib.request.getproxies().get(urlsplit(url).scheme) and not urllib.request.proxy_bypass(host)):
         return
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
     except OSError as exc:
         raise ValueError(f"{url}: cannot resolve {host}: {exc.strerror or exc}") from None
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
-            raise ValueError(f"{url}: {host} is a non-public address ({ip}); portal check fetches public portals only")
+    for address in sorted(addresses):
+        kind = address_kind(address.split("%", 1)[0])
+        if kind is not None:
+            raise ValueError(f"{url}: {host} is a {kind} address ({address}); portal check fetches public "
+                             f"portals only (a registry entry can allow private addresses)")
 
 
-def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
+def fetch(url: str, portal: PortalEntry) -> tuple[int, dict[str, str], bytes]:
     """One polite GET (our User-Agent, no cookies); HTTP errors still show their page."""
-    refuse_private_address(url)
+    refuse_private_address(url, portal)
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
     try:
         # A fresh opener reads the proxy environment now (urlopen's shared one keeps what it saw first).

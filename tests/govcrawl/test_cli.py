@@ -98,13 +98,13 @@ def test_debug_level_shows_scrapys_own_lines_again(tmp_path):
 
 def test_a_live_crawl_needs_a_registry_but_a_named_one_works(tmp_path, portal_server):
     database = f"sqlite:///{tmp_path / 'live.db'}"
+    # The test proxy answers for the portals' real (here unresolvable) hosts and keeps addresses in check.
+    proxied = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "GOVCRAWL_PROXY_CHECKS_ADDRESSES=True")
     result = run_crawl(tmp_path, "-a", "registry=demo", "-a", "portal=371703-zxqyj", "-s", f"DATABASE_URL={database}",
-                       "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
-                       env=crawl_env(http_proxy=portal_server.url))
+                       *proxied, env=crawl_env(http_proxy=portal_server.url))
     assert "Crawl finished: 1 portal(s)" in result.stderr and "1 report(s)" in result.stderr
     env = crawl_env(http_proxy=portal_server.url, GOVCRAWL_REGISTRY=str(SEEDS / "portals"))
-    result = run_crawl(tmp_path, "-a", "portal=371703-zxqyj", "-s", f"DATABASE_URL={database}",
-                       "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", env=env)
+    result = run_crawl(tmp_path, "-a", "portal=371703-zxqyj", "-s", f"DATABASE_URL={database}", *proxied, env=env)
     assert "already stored: 1 report(s)" in result.stderr
 
 
@@ -195,5 +195,5 @@ def test_portal_check_never_fetches_a_loopback_address_directly(portal_server, c
     for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
     assert main(["portal", "check", f"{portal_server.url}/index.html"]) == 2
-    assert "is a non-public address (127.0.0.1); portal check fetches public portals only" in capsys.readouterr().err
+    assert "is a loopback address (127.0.0.1); portal check fetches public portals only" in capsys.readouterr().err
     assert portal_server.requests_seen == []
