@@ -34,6 +34,12 @@ CHECK_RULES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "applications.carried_over_vs_last_year": ("this year's carried_over = the same agency's carried_forward of "
                                                "the year before (made by the export and the browser, across reports)",
                                                ("2019", "2021"), "warn"),
+    "attachment_vs_page": ("a cell of the page's own table = the same cell read from the attached file of the same "
+                           "report (made by the store, govcrawl.db.attachments; scope table.row.col)",
+                           ("pre2019", "2019", "2021"), "warn"),
+    "attachment_vs_attachment": ("a cell read from the first attached file = the same cell of a second attached file "
+                                 "(made by the store for attachment-only pages; scope table.row.col)",
+                                 ("pre2019", "2019", "2021"), "warn"),
 }
 
 

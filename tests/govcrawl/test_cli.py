@@ -197,3 +197,10 @@ def test_portal_check_never_fetches_a_loopback_address_directly(portal_server, c
     assert main(["portal", "check", f"{portal_server.url}/index.html"]) == 2
     assert "is a loopback address (127.0.0.1); portal check fetches public portals only" in capsys.readouterr().err
     assert portal_server.requests_seen == []
+
+
+def test_the_stores_own_check_rules_are_in_the_dictionary():
+    from extractors.checks import CHECK_RULES
+    from govcrawl.db.attachments import FILE_RULE, PAGE_RULE
+
+    assert {PAGE_RULE, FILE_RULE} <= set(CHECK_RULES)
