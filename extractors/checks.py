@@ -14,12 +14,12 @@ Number = int | float
 # Every rule this module can report: (statement, generations it applies to, status when the numbers disagree).
 # The data dictionary (extractors.dictionary) is generated from this table.
 CHECK_RULES: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "applications.balance": ("new + carried_over = total + carried_forward, per column (printed in the table's "
-                             "own header)", ("2019", "2021"), "fail"),
-    "applications.results_sum": ("total = granted + partial + Σdenied.* + Σunable.* + Σnot_processed.* + other "
-                                 "(2019) or Σother.* (2021), per column", ("2019", "2021"), "fail"),
-    "applications.row_sum": ("total = natural_person + commercial + research + social_org + legal_service + "
-                             "other_org, per row", ("2019", "2021"), "fail"),
+    "applications.balance": (("new + carried_over = total + carried_forward, per column (printed in the table's "
+                             "own header)"), ("2019", "2021"), "fail"),
+    "applications.results_sum": (("total = granted + partial + Σdenied.* + Σunable.* + Σnot_processed.* + other "
+                                 "(2019) or Σother.* (2021), per column"), ("2019", "2021"), "fail"),
+    "applications.row_sum": (("total = natural_person + commercial + research + social_org + legal_service + "
+                             "other_org, per row"), ("2019", "2021"), "fail"),
     "appeals.sum": ("total = upheld + corrected + other + pending, per row", ("2019", "2021"), "fail"),
     "active.published_total": ("published_total ≥ published (对外公开总数量 is a running count)", ("2019",), "warn"),
     "legacy.received_sum": ("requests.received = Σ requests.received.*", ("pre2019",), "fail"),
@@ -31,14 +31,14 @@ CHECK_RULES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "legacy.staff_sum": ("org.staff = full_time + part_time", ("pre2019",), "fail"),
     "prose_vs_table": ("a figure the prose states (公开政府信息…条, 收到申请…件, 未收到申请) equals the table's cell",
                        ("pre2019", "2019", "2021"), "warn"),
-    "applications.carried_over_vs_last_year": ("this year's carried_over = the same agency's carried_forward of "
-                                               "the year before (made by the export and the browser, across reports)",
+    "applications.carried_over_vs_last_year": (("this year's carried_over = the same agency's carried_forward of "
+                                               "the year before (made by the export and the browser, across reports)"),
                                                ("2019", "2021"), "warn"),
-    "attachment_vs_page": ("a cell of the page's own table = the same cell read from the attached file of the same "
-                           "report (made by the store, govcrawl.db.attachments; scope table.row.col)",
+    "attachment_vs_page": (("a cell of the page's own table = the same cell read from the attached file of the same "
+                           "report (made by the store, govcrawl.db.attachments; scope table.row.col)"),
                            ("pre2019", "2019", "2021"), "warn"),
-    "attachment_vs_attachment": ("a cell read from the first attached file = the same cell of a second attached file "
-                                 "(made by the store for attachment-only pages; scope table.row.col)",
+    "attachment_vs_attachment": (("a cell read from the first attached file = the same cell of a second attached file "
+                                 "(made by the store for attachment-only pages; scope table.row.col)"),
                                  ("pre2019", "2019", "2021"), "warn"),
 }
 
