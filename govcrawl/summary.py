@@ -10,12 +10,14 @@ UNSTORED = (("govcrawl/spooled_pages", "page(s) spooled"), ("govcrawl/lost_pages
 
 
 def format_summary(*, portals, run, before: dict[str, int], after: dict[str, int], stats, database: str,
-                   archive: str | None, replay: bool, replay_misses: int = 0, archive_files: int = 0) -> str:
-    mode = "Replay" if replay else "Crawl"
+                   archive: str | None, replay: bool, replay_misses: int = 0, archive_files: int = 0,
+                   reason: str = "finished") -> str:
+    # Scrapy's own "Spider closed (reason)" line is hidden at the default log level: the summary says it.
+    mode = ("Replay" if replay else "Crawl") + (" finished" if reason == "finished" else f" stopped ({reason})")
     new = {table: after.get(table, 0) - before.get(table, 0) for table, _ in TABLES}
     seen = {"reports": run.reports, "report_cells": run.cells, "pages": run.pages}
     lines = [
-        f"{mode} finished: {len(portals)} portal(s), {run.pages} page(s), {run.reports} report(s), "
+        f"{mode}: {len(portals)} portal(s), {run.pages} page(s), {run.reports} report(s), "
         f"{run.cells} cell(s), {run.failed_checks} failed check(s), {run.failed_pages} failed page(s)"
         + (f", {replay_misses} replay miss(es)" if replay else "")
         # Pages the store could not write now (spooled for the next run) or at all (lost: the exit status is 1).

@@ -107,6 +107,7 @@ class StorePipeline:
                     replay=bool(spider.replay),
                     replay_misses=self.stats.get_value("govcrawl/replay/miss", 0),
                     archive_files=len(self.stats.get_value("govcrawl/archive_files", [])),
+                    reason=reason,
                 )
             )
         finally:

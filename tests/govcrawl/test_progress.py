@@ -56,9 +56,10 @@ def test_the_summary_names_pages_the_store_could_not_write():
     run = BatchResult(pages=3, reports=1, cells=70)
     text = format_summary(portals=[portal], run=run, before={"reports": 1, "report_cells": 70, "pages": 2},
                           after={"reports": 1, "report_cells": 70, "pages": 3}, stats=crawler.stats,
-                          database="sqlite:///x.db", archive="archive", replay=False, archive_files=1)
+                          database="sqlite:///x.db", archive="archive", replay=False, archive_files=1,
+                          reason="shutdown")
     assert text.splitlines() == [
-        ("Crawl finished: 1 portal(s), 3 page(s), 1 report(s), 70 cell(s), 0 failed check(s), 0 failed page(s), "
+        ("Crawl stopped (shutdown): 1 portal(s), 3 page(s), 1 report(s), 70 cell(s), 0 failed check(s), 0 failed page(s), "
          "2 page(s) spooled, 1 page(s) LOST"),
         "  new rows: 0 report(s), 0 cell(s), 1 page(s); already stored: 1 report(s), 70 cell(s), 2 page(s)",
         "  371703-zxqyj  3 page(s), 0 report(s), 0 failed  菏泽市定陶区中小企业局 信息公开年报",
