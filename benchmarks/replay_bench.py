@@ -27,11 +27,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import create_engine, func, select  # noqa: E402
+from sqlalchemy import create_engine, func, select
 
-from govcrawl.archive.warc import Exchange, WarcFile  # noqa: E402
-from govcrawl.db import models as m  # noqa: E402
-from govcrawl.seedsite.site import load_site  # noqa: E402
+from govcrawl.archive.warc import Exchange, WarcFile
+from govcrawl.db import models as m
+from govcrawl.seedsite.site import load_site
 
 HOST = "www.bench.gov.cn"
 COLUMN = f"http://{HOST}/zwgk/ndbg/"
