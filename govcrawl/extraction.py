@@ -6,9 +6,9 @@ import time
 
 
 def extract_page(body: bytes, url: str | None, headers: dict[str, str]):
-    """Run the shared extractor on one page; returns (Report, seconds spent)."""
+    """Run the shared extractor on one page; returns (Report, wall seconds, CPU seconds of the worker)."""
     from extractors import extract
 
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     report = extract(body, url=url, headers=headers)
-    return report, time.perf_counter() - started
+    return report, time.perf_counter() - started, time.process_time() - started_cpu
