@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Sequence
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
@@ -54,17 +55,52 @@ def find_container(root: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
     return min(ranked, key=lambda item: (item[0], item[1]))[2]
 
 
-def body_text(root: lxml_html.HtmlElement, container: lxml_html.HtmlElement | None) -> str:
-    """trafilatura on the container (all of it is content), or on the whole page with precision favoured."""
+def body_text(root: lxml_html.HtmlElement, container: lxml_html.HtmlElement | None,
+              tables: Sequence[tuple[lxml_html.HtmlElement, str]] = ()) -> str:
+    """trafilatura on the container (all of it is content), or on the whole page with precision favoured.
+
+    `tables` are the container's leaf tables with the text the table reader already made of each: trafilatura
+    reads the container without them (its fallback would otherwise walk every statistics table once more,
+    most of its cost) and each table's text is written back at its place.
+    """
     if container is not None:
-        # The container is the article: no need for trafilatura's fallback extractors and their comparison.
-        text = trafilatura.extract(copy.deepcopy(container), include_tables=True, include_comments=False, favor_recall=True,
-                                   deduplicate=False, fast=True)
+        text = _container_text(container, tables)
         if text and len(text) >= min(len(container.text_content().strip()) // 3, 200):
             return text
         return "\n".join(line for line in (squash(t) for t in container.itertext()) if line)
     text = trafilatura.extract(copy.deepcopy(root), include_tables=True, include_comments=False, favor_precision=True)
     return text or ""
+
+
+# The container is the article: no need for trafilatura's fallback extractors and their comparison.
+CONTAINER_OPTIONS = {"include_tables": True, "include_comments": False, "favor_recall": True, "deduplicate": False,
+                     "fast": True}
+
+
+def _container_text(container: lxml_html.HtmlElement, tables: Sequence[tuple[lxml_html.HtmlElement, str]]) -> str | None:
+    options = CONTAINER_OPTIONS
+    tree = copy.deepcopy(container)
+    if not tables:
+        return trafilatura.extract(tree, **options)
+    # The copy has the same shape as the container, so its tables are met in the same order.
+    where = {id(table): i for i, (table, _) in enumerate(tables)}
+    marks = {}
+    for table, copied in zip(container.iter("table"), tree.iter("table")):
+        if id(table) in where:
+            mark = f"govcrawltable{where[id(table)]}x{len(marks)}"
+            marks[mark] = tables[where[id(table)]][1]
+            placeholder = etree.Element("p")
+            placeholder.text, placeholder.tail = mark, copied.tail
+            copied.getparent().replace(copied, placeholder)
+    text = trafilatura.extract(tree, **options) or ""
+    if not all(mark in text for mark in marks):
+        # trafilatura dropped a placeholder (never seen): read the container as it is
+        return trafilatura.extract(copy.deepcopy(container), **options)
+    return _MARK.sub(lambda m: f"{m.group(1) and chr(10)}{marks[m.group(2)]}{m.group(3) and chr(10)}", text)
+
+
+# A placeholder, and whether text runs on before or after it on its line (then the table gets lines of its own).
+_MARK = re.compile(r"([^\n]?)(govcrawltable\d+x\d+)([^\n]?)")
 
 
 def attachments(root: lxml_html.HtmlElement, base_url: str | None) -> list[Attachment]:

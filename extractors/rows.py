@@ -7,9 +7,11 @@ Everything downstream (table recognition, cell keys) works on these rows, so a t
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from .normalize import label_core, nfkc, no_space, squash
@@ -146,43 +148,110 @@ def leaf_tables(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
 
 
 def table_rows(table: lxml_html.HtmlElement) -> list[Row]:
-    """Expand rowspan/colspan into a grid, then read each grid row as labels followed by values.
+    return read_table(table)[0]
+
+
+def read_table(table: lxml_html.HtmlElement) -> tuple[list[Row], str]:
+    """Expand rowspan/colspan into a grid, then read each grid row as labels followed by values; and the
+    table's text, one `| a | b |` line per row, in one pass over its cells.
 
     A label cell spanning rows down the left (`三、本年度办理结果`, `（三）不予公开`) is repeated on every row it
     covers, so each row knows its group; a cell spanning columns is read once.
     """
-    occupied: dict[tuple[int, int], tuple[int, str]] = {}  # (row, col) -> (origin row, text)
+    occupied: defaultdict[int, dict[int, tuple[int, str]]] = defaultdict(dict)  # row -> col -> (origin row, text)
     origins: dict[tuple[int, int], int] = {}  # (row, col) of each cell's top-left -> its colspan
-    trs = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
-    for r, tr in enumerate(trs):
+    shown: list[list[str]] = []  # per row, the text of each grid position (covered positions empty)
+    header_at = None  # the first row with a <th>
+    for r, tr in enumerate(_trs(table)):
         c = 0
-        for td in tr.xpath("./td | ./th"):
-            while (r, c) in occupied:
+        line: list[str] = []
+        for td in tr:
+            if td.tag not in ("td", "th"):
+                continue
+            taken = occupied[r]
+            while c in taken:
                 c += 1
-            text = squash(td.text_content())
+            text, display = _cell_text(td)
             rowspan, colspan = _span(td.get("rowspan")), _span(td.get("colspan"))
             for dr in range(rowspan):
                 for dc in range(colspan):
-                    occupied[(r + dr, c + dc)] = (r, text)
+                    occupied[r + dr][c + dc] = (r, text)
             origins[(r, c)] = colspan
+            line += [""] * (c - len(line)) + [display] + [""] * (colspan - 1)
+            header_at = r if header_at is None and td.tag == "th" else header_at
             c += colspan
-    rows = []
-    for r in range(len(trs)):
-        cols = sorted(col for (row, col) in occupied if row == r)
-        cells: list[tuple[Cell, bool]] = []
-        for col in cols:
-            origin_row, text = occupied[(r, col)]
-            span = origins.get((origin_row, col))
-            if span is None:
-                continue  # covered by a colspan
-            value = is_value_text(text)
-            if origin_row != r and value:
-                continue  # a value spanning rows belongs to its first row
-            if cells and not value and not cells[-1][1] and no_space(cells[-1][0].text) == no_space(text):
-                continue
-            cells.append((Cell(text, col, span), value))
-        rows.append(_split(cells))
-    return rows
+        shown.append(line)
+    rows = [_grid_row(occupied[r], origins, r) for r in range(len(shown))]
+    return rows, _table_text(shown, header_at)
+
+
+def _trs(table: lxml_html.HtmlElement):
+    """The table's own rows in document order (`./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr`)."""
+    for child in table:
+        if child.tag == "tr":
+            yield child
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            yield from (tr for tr in child if tr.tag == "tr")
+
+
+_BREAKS = frozenset(("br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"))
+
+
+def _cell_text(td: lxml_html.HtmlElement) -> tuple[str, str]:
+    """The cell's text for the reader (all its text, run together, as `text_content`) and for display (a line
+    break or a paragraph inside the cell is a space: `本年新<br>制作数量` shows as `本年新 制作数量`; no script or
+    style text)."""
+    if len(td) == 0:
+        text = squash(td.text or "")
+        return text, text
+    read: list[str] = []
+    shown: list[str] = []
+    for event, el in etree.iterwalk(td, events=("start", "end")):
+        if event == "start":
+            if el.text and isinstance(el.tag, str):
+                read.append(el.text)
+                if el.tag not in ("script", "style"):
+                    shown.append(el.text)
+            if el.tag in _BREAKS:
+                shown.append(" ")
+        elif el is not td:
+            if el.tag in _BREAKS:
+                shown.append(" ")
+            if el.tail:
+                read.append(el.tail)
+                shown.append(el.tail)
+    return squash("".join(read)), squash("".join(shown))
+
+
+def _grid_row(occupied: dict[int, tuple[int, str]], origins: dict[tuple[int, int], int], r: int) -> Row:
+    cells: list[tuple[Cell, bool]] = []
+    for col in sorted(occupied):
+        origin_row, text = occupied[col]
+        span = origins.get((origin_row, col))
+        if span is None:
+            continue  # covered by a colspan
+        value = is_value_text(text)
+        if origin_row != r and value:
+            continue  # a value spanning rows belongs to its first row
+        if cells and not value and not cells[-1][1] and no_space(cells[-1][0].text) == no_space(text):
+            continue
+        cells.append((Cell(text, col, span), value))
+    return _split(cells)
+
+
+def _table_text(shown: list[list[str]], header_at: int | None) -> str:
+    """The table as trafilatura writes one: a `| a | b |` line per non-empty row, padded to the table's
+    width, a `|---|` line under the header row."""
+    width = max(map(len, shown), default=0)
+    lines = []
+    for r, line in enumerate(shown):
+        if not any(line):
+            continue
+        line = line + [""] * (width - len(line))
+        lines.append("| " + " | ".join(line) + " |")
+        if r == header_at:
+            lines.append("|" + "---|" * len(line))
+    return "\n".join(lines)
 
 
 def _split(cells: list[tuple[Cell, bool]]) -> Row:
