@@ -38,21 +38,31 @@ def _escape(text: str) -> str:
 
 
 def find_container(root: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
-    ranked: list[tuple[int, int, lxml_html.HtmlElement]] = []
+    """The best-ranked content container that holds something (20 characters, a table or a link); among
+    equals, the one with the most text."""
+    candidates: list[tuple[int, int, lxml_html.HtmlElement]] = []  # (rank, document order, element)
     for el in root.iter("div", "td", "article", "section", "span"):
-        classes = (el.get("class") or "").lower().split()
-        ident = (el.get("id") or "").lower()
-        rank = next((i for i, name in enumerate(_CONTAINER_CLASSES) if name in classes), None)
-        if rank is None and ident in _CONTAINER_IDS:
-            rank = len(_CONTAINER_CLASSES) + _CONTAINER_IDS.index(ident)
-        if rank is None:
+        classes, ident = el.get("class"), el.get("id")
+        if not classes and not ident:
             continue
-        size = len(el.text_content().strip())
-        if size >= 20 or el.find(".//table") is not None or el.find(".//a") is not None:
-            ranked.append((rank, -size, el))
-    if not ranked:
-        return None
-    return min(ranked, key=lambda item: (item[0], item[1]))[2]
+        rank = _class_rank(classes.lower()) if classes else None
+        if rank is None and ident and ident.lower() in _CONTAINER_IDS:
+            rank = len(_CONTAINER_CLASSES) + _CONTAINER_IDS.index(ident.lower())
+        if rank is not None:
+            candidates.append((rank, len(candidates), el))
+    # Sizes only for the best rank that has a container holding something: text_content is the costly part.
+    for rank in sorted({rank for rank, _, _ in candidates}):
+        sized = [(len(el.text_content().strip()), order, el) for r, order, el in candidates if r == rank]
+        holding = [(size, order, el) for size, order, el in sized
+                   if size >= 20 or el.find(".//table") is not None or el.find(".//a") is not None]
+        if holding:
+            return min(holding, key=lambda item: (-item[0], item[1]))[2]
+    return None
+
+
+def _class_rank(classes: str) -> int | None:
+    names = set(classes.split())
+    return next((i for i, name in enumerate(_CONTAINER_CLASSES) if name in names), None)
 
 
 def body_text(root: lxml_html.HtmlElement, container: lxml_html.HtmlElement | None,

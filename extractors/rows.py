@@ -158,7 +158,8 @@ def read_table(table: lxml_html.HtmlElement) -> tuple[list[Row], str]:
     A label cell spanning rows down the left (`三、本年度办理结果`, `（三）不予公开`) is repeated on every row it
     covers, so each row knows its group; a cell spanning columns is read once.
     """
-    occupied: defaultdict[int, dict[int, tuple[int, str]]] = defaultdict(dict)  # row -> col -> (origin row, text)
+    # row -> col -> (origin row, text, whether the text is a value)
+    occupied: defaultdict[int, dict[int, tuple[int, str, bool]]] = defaultdict(dict)
     origins: dict[tuple[int, int], int] = {}  # (row, col) of each cell's top-left -> its colspan
     shown: list[list[str]] = []  # per row, the text of each grid position (covered positions empty)
     header_at = None  # the first row with a <th>
@@ -172,10 +173,11 @@ def read_table(table: lxml_html.HtmlElement) -> tuple[list[Row], str]:
             while c in taken:
                 c += 1
             text, display = _cell_text(td)
+            held = (r, text, is_value_text(text))
             rowspan, colspan = _span(td.get("rowspan")), _span(td.get("colspan"))
             for dr in range(rowspan):
                 for dc in range(colspan):
-                    occupied[r + dr][c + dc] = (r, text)
+                    occupied[r + dr][c + dc] = held
             origins[(r, c)] = colspan
             line += [""] * (c - len(line)) + [display] + [""] * (colspan - 1)
             header_at = r if header_at is None and td.tag == "th" else header_at
@@ -194,7 +196,8 @@ def _trs(table: lxml_html.HtmlElement):
             yield from (tr for tr in child if tr.tag == "tr")
 
 
-_BREAKS = frozenset(("br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"))
+_BREAKS = ("br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6")
+_UNSHOWN = ("script", "style")
 
 
 def _cell_text(td: lxml_html.HtmlElement) -> tuple[str, str]:
@@ -204,33 +207,38 @@ def _cell_text(td: lxml_html.HtmlElement) -> tuple[str, str]:
     if len(td) == 0:
         text = squash(td.text or "")
         return text, text
-    read: list[str] = []
+    read = squash(td.text_content())
+    inner = list(td.iter(*_BREAKS, *_UNSHOWN))
+    if not inner:
+        return read, read
+    if len(inner) == 1 and len(td) == 1 and inner[0].tag in _BREAKS[1:] and _blank(td.text) and _blank(inner[0].tail):
+        return read, read  # one paragraph holds the whole cell (`<td><p>0</p></td>`): nothing to set apart
     shown: list[str] = []
     for event, el in etree.iterwalk(td, events=("start", "end")):
         if event == "start":
-            if el.text and isinstance(el.tag, str):
-                read.append(el.text)
-                if el.tag not in ("script", "style"):
-                    shown.append(el.text)
+            if el.text and isinstance(el.tag, str) and el.tag not in _UNSHOWN:
+                shown.append(el.text)
             if el.tag in _BREAKS:
                 shown.append(" ")
         elif el is not td:
             if el.tag in _BREAKS:
                 shown.append(" ")
             if el.tail:
-                read.append(el.tail)
                 shown.append(el.tail)
-    return squash("".join(read)), squash("".join(shown))
+    return read, squash("".join(shown))
 
 
-def _grid_row(occupied: dict[int, tuple[int, str]], origins: dict[tuple[int, int], int], r: int) -> Row:
+def _blank(text: str | None) -> bool:
+    return text is None or not text.strip()
+
+
+def _grid_row(occupied: dict[int, tuple[int, str, bool]], origins: dict[tuple[int, int], int], r: int) -> Row:
     cells: list[tuple[Cell, bool]] = []
     for col in sorted(occupied):
-        origin_row, text = occupied[col]
+        origin_row, text, value = occupied[col]
         span = origins.get((origin_row, col))
         if span is None:
             continue  # covered by a colspan
-        value = is_value_text(text)
         if origin_row != r and value:
             continue  # a value spanning rows belongs to its first row
         if cells and not value and not cells[-1][1] and no_space(cells[-1][0].text) == no_space(text):
@@ -262,6 +270,8 @@ def _split(cells: list[tuple[Cell, bool]]) -> Row:
 
 
 def _span(raw: str | None) -> int:
+    if raw is None:
+        return 1
     try:
         return min(max(int(str(raw).strip()), 1), _MAX_SPAN)
     except (TypeError, ValueError):
