@@ -106,11 +106,17 @@ def _container_text(container: lxml_html.HtmlElement, tables: Sequence[tuple[lxm
     if not all(mark in text for mark in marks):
         # trafilatura dropped a placeholder (never seen): read the container as it is
         return trafilatura.extract(copy.deepcopy(container), **options)
-    return _MARK.sub(lambda m: f"{m.group(1) and chr(10)}{marks[m.group(2)]}{m.group(3) and chr(10)}", text)
+
+    def table_lines(m: re.Match) -> str:
+        # text running on before or after the placeholder on its line: the table still gets lines of its own
+        before = "\n" if m.start() > 0 and text[m.start() - 1] != "\n" else ""
+        after = "\n" if m.end() < len(text) and text[m.end()] != "\n" else ""
+        return before + marks[m.group(0)] + after
+
+    return _MARK.sub(table_lines, text)
 
 
-# A placeholder, and whether text runs on before or after it on its line (then the table gets lines of its own).
-_MARK = re.compile(r"([^\n]?)(govcrawltable\d+x\d+)([^\n]?)")
+_MARK = re.compile(r"govcrawltable\d+x\d+")
 
 
 def attachments(root: lxml_html.HtmlElement, base_url: str | None) -> list[Attachment]:

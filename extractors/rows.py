@@ -148,6 +148,7 @@ def leaf_tables(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
 
 
 def table_rows(table: lxml_html.HtmlElement) -> list[Row]:
+    """The table's logical rows (see `read_table`)."""
     return read_table(table)[0]
 
 
@@ -196,7 +197,8 @@ def _trs(table: lxml_html.HtmlElement):
             yield from (tr for tr in child if tr.tag == "tr")
 
 
-_BREAKS = ("br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6")
+_BLOCKS = ("p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6")
+_BREAKS = ("br", *_BLOCKS)
 _UNSHOWN = ("script", "style")
 
 
@@ -211,7 +213,7 @@ def _cell_text(td: lxml_html.HtmlElement) -> tuple[str, str]:
     inner = list(td.iter(*_BREAKS, *_UNSHOWN))
     if not inner:
         return read, read
-    if len(inner) == 1 and len(td) == 1 and inner[0].tag in _BREAKS[1:] and _blank(td.text) and _blank(inner[0].tail):
+    if len(inner) == 1 and len(td) == 1 and inner[0].tag in _BLOCKS and _blank(td.text) and _blank(inner[0].tail):
         return read, read  # one paragraph holds the whole cell (`<td><p>0</p></td>`): nothing to set apart
     shown: list[str] = []
     for event, el in etree.iterwalk(td, events=("start", "end")):

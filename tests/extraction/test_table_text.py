@@ -83,14 +83,18 @@ def test_every_table_in_the_container_is_written_back_at_its_place(name):
         position = found + len(lines)
 
 
-def test_a_table_inside_running_text_gets_lines_of_its_own():
+def test_a_table_inside_running_text_keeps_its_rows_and_the_text_around_it():
+    """trafilatura flattened a table that sits inside a run of text into one line of words (`项目 数量 本年新收…
+    5`), which then read as prose with figures in it; written from the grid, the table keeps its rows and no
+    character of the text around it is lost."""
     page = """<html><head><meta charset="utf-8"><title>某局2020年政府信息公开工作年度报告</title></head><body>
-<div class="TRS_Editor"><p>一、总体情况</p><p>本年度共收到申请5件，详见下表：<table><tr><th>项目</th><th>数量</th></tr>
-<tr><td>本年新收政府信息公开申请数量</td><td>5</td></tr></table>以上为全部申请。</p>
+<div class="TRS_Editor"><p>一、总体情况</p><div>本年度共收到申请5件，详见下表：<table><tr><th>项目</th><th>数量</th></tr>
+<tr><td>本年新收政府信息公开申请数量</td><td>5</td></tr></table>以上为全部申请。</div>
 <p>二、主动公开政府信息情况</p><p>全年主动公开政府信息120条，较上年有所增加。</p></div></body></html>"""
     report = extract(page.encode())
-    lines = report.text.splitlines()
-    assert "| 项目 | 数量 |" in lines and "|---|---|" in lines
-    assert "| 本年新收政府信息公开申请数量 | 5 |" in lines
-    assert any(line.startswith("本年度共收到申请5件") for line in lines)
-    assert any("以上为全部申请" in line and "|" not in line for line in lines)
+    before = _trafilatura_on_the_whole_container(page.encode(), {}, report.title).splitlines()
+    assert "项目 数量 本年新收政府信息公开申请数量 5" in before
+    assert report.text.splitlines() == [
+        "一、总体情况", "本年度共收到申请5件,详见下表:", "| 项目 | 数量 |", "|---|---|", "| 本年新收政府信息公开申请数量 | 5 |",
+        "以上为全部申请。", "二、主动公开政府信息情况", "全年主动公开政府信息120条,较上年有所增加。"]
+    assert [s.heading for s in report.sections] == ["一、总体情况", "二、主动公开政府信息情况"]
