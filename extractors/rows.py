@@ -7,13 +7,13 @@ Everything downstream (table recognition, cell keys) works on these rows, so a t
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from lxml import etree
 from lxml import html as lxml_html
 
+from .errors import ExtractError
 from .normalize import label_core, nfkc, no_space, squash
 from .templates import KNOWN_LABELS
 from .values import is_blank, is_value_text
@@ -21,6 +21,7 @@ from .values import is_blank, is_value_text
 _PAGE_FOOTER = re.compile(r"^\s*[-—–－]+\s*\d{1,3}\s*[-—–－]+\s*$")
 _PIPE_PADDING = re.compile(r"^\s*\|{2,}\s*$")
 _MAX_SPAN = 100  # Word exports use rowspan=22 at most; a larger span is broken markup, not layout
+MAX_GRID_CELLS = 500_000  # a report table has a few hundred; past this a table is hostile (~100 MB of grid)
 
 
 @dataclass(slots=True)
@@ -39,6 +40,12 @@ class Row:
 # ---------------------------------------------------------------- text
 
 
+def row_line(cells: list[str]) -> str:
+    """A table row in a Document's text, the way trafilatura writes one (`a | b |`): the `|` keeps a one-cell
+    row (`四、结转下年度继续办理`) from reading as a section heading or a title."""
+    return " | ".join(c for c in cells if c) + " |"
+
+
 def text_rows(text: str) -> list[Row]:
     lines = [line for line in text.splitlines() if not _PAGE_FOOTER.match(line)]
     if sum(1 for line in lines if line.rstrip().endswith("|")) >= 3:
@@ -54,7 +61,7 @@ def _pipe_tokens(lines: list[str]) -> list[str]:
     tokens = []
     for piece in joined.split("|"):
         stripped = piece.strip()
-        if "\n" in stripped and not _is_known(stripped):
+        if "\n" in stripped and not is_known(stripped):
             # prose that precedes a table is glued to its first cell: keep the cell
             stripped = stripped.rsplit("\n", 1)[-1].strip()
         tokens.append(stripped)
@@ -79,7 +86,7 @@ def _layout_cells(line: str) -> list[str]:
     cells = []
     for part in re.split(r"\s{2,}|\t", line):
         words = part.split()
-        if len(words) > 1 and all((is_value_text(w) and not is_blank(w)) or _is_known(w) for w in words):
+        if len(words) > 1 and all((is_value_text(w) and not is_blank(w)) or is_known(w) for w in words):
             cells += words  # `1 2 3` or `结果维持 结果纠正 …`: one cell per word
         else:
             cells.append(part)
@@ -90,7 +97,7 @@ def _label_run_end(lines: list[str], start: int) -> int:
     """Where a label that starts at `start` ends: a broken known label, or a note still inside its bracket."""
     if is_value_text(lines[start]):
         return start
-    if _is_known(lines[start]) and _balanced(lines[start]):
+    if is_known(lines[start]) and _balanced(lines[start]):
         return start
     best, joined = start, lines[start]
     for j in range(start + 1, min(start + 30, len(lines))):
@@ -110,7 +117,7 @@ def _balanced(text: str) -> bool:
     return text.count("(") <= text.count(")")
 
 
-def _is_known(text: str) -> bool:
+def is_known(text: str) -> bool:
     return label_core(text) in KNOWN_LABELS
 
 
@@ -148,20 +155,14 @@ def leaf_tables(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
 
 
 def table_rows(table: lxml_html.HtmlElement) -> list[Row]:
-    """The table's logical rows (see `read_table`)."""
+    """Expand rowspan/colspan into a grid, then read each grid row as labels followed by values."""
     return read_table(table)[0]
 
 
 def read_table(table: lxml_html.HtmlElement) -> tuple[list[Row], str]:
-    """Expand rowspan/colspan into a grid, then read each grid row as labels followed by values; and the
-    table's text, one `| a | b |` line per row, in one pass over its cells.
-
-    A label cell spanning rows down the left (`三、本年度办理结果`, `（三）不予公开`) is repeated on every row it
-    covers, so each row knows its group; a cell spanning columns is read once.
-    """
-    # row -> col -> (origin row, text, whether the text is a value)
-    occupied: defaultdict[int, dict[int, tuple[int, str, bool]]] = defaultdict(dict)
-    origins: dict[tuple[int, int], int] = {}  # (row, col) of each cell's top-left -> its colspan
+    """The table's logical rows (`table_rows`), and its text, one `| a | b |` line per row, in one pass over
+    its cells."""
+    grid = Grid()
     shown: list[list[str]] = []  # per row, the text of each grid position (covered positions empty)
     header_at = None  # the first row with a <th>
     for r, tr in enumerate(_trs(table)):
@@ -170,22 +171,13 @@ def read_table(table: lxml_html.HtmlElement) -> tuple[list[Row], str]:
         for td in tr:
             if td.tag not in ("td", "th"):
                 continue
-            taken = occupied[r]
-            while c in taken:
-                c += 1
             text, display = _cell_text(td)
-            held = (r, text, is_value_text(text))
-            rowspan, colspan = _span(td.get("rowspan")), _span(td.get("colspan"))
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    occupied[r + dr][c + dc] = held
-            origins[(r, c)] = colspan
-            line += [""] * (c - len(line)) + [display] + [""] * (colspan - 1)
+            colspan = _span(td.get("colspan"))
+            c = grid.place(r, c, text, _span(td.get("rowspan")), colspan)
+            line += [""] * (c - colspan - len(line)) + [display] + [""] * (colspan - 1)
             header_at = r if header_at is None and td.tag == "th" else header_at
-            c += colspan
         shown.append(line)
-    rows = [_grid_row(occupied[r], origins, r) for r in range(len(shown))]
-    return rows, _table_text(shown, header_at)
+    return grid.rows(len(shown)), _table_text(shown, header_at)  # a rowspan past the last row draws nothing
 
 
 def _trs(table: lxml_html.HtmlElement):
@@ -234,21 +226,6 @@ def _blank(text: str | None) -> bool:
     return text is None or not text.strip()
 
 
-def _grid_row(occupied: dict[int, tuple[int, str, bool]], origins: dict[tuple[int, int], int], r: int) -> Row:
-    cells: list[tuple[Cell, bool]] = []
-    for col in sorted(occupied):
-        origin_row, text, value = occupied[col]
-        span = origins.get((origin_row, col))
-        if span is None:
-            continue  # covered by a colspan
-        if origin_row != r and value:
-            continue  # a value spanning rows belongs to its first row
-        if cells and not value and not cells[-1][1] and no_space(cells[-1][0].text) == no_space(text):
-            continue
-        cells.append((Cell(text, col, span), value))
-    return _split(cells)
-
-
 def _table_text(shown: list[list[str]], header_at: int | None) -> str:
     """The table as trafilatura writes one: a `| a | b |` line per non-empty row, padded to the table's
     width, a `|---|` line under the header row."""
@@ -262,6 +239,67 @@ def _table_text(shown: list[list[str]], header_at: int | None) -> str:
         if r == header_at:
             lines.append("|" + "---|" * len(line))
     return "\n".join(lines)
+
+
+class Grid:
+    """A table's cells on their grid positions, whatever format drew them (HTML spans, Word gridSpan/vMerge,
+    spreadsheet merged ranges), read back as logical rows.
+
+    A label cell spanning rows down the left (`三、本年度办理结果`, `（三）不予公开`) is repeated on every row it
+    covers, so each row knows its group; a cell spanning columns is read once.
+    """
+
+    def __init__(self) -> None:
+        # (row, col) -> (origin row, text, whether the text is a value)
+        self.occupied: dict[tuple[int, int], tuple[int, str, bool]] = {}
+        self.origins: dict[tuple[int, int], int] = {}  # (row, col) of each cell's top-left -> its colspan
+        self.height = 0
+
+    def place(self, r: int, c: int, text: str, rowspan: int = 1, colspan: int = 1) -> int:
+        """Put a cell at the first free column from `c` on row `r`; return the column after it."""
+        while (r, c) in self.occupied:
+            c += 1
+        if len(self.occupied) + rowspan * colspan > MAX_GRID_CELLS:
+            raise ExtractError(f"table too large: more than {MAX_GRID_CELLS} grid cells")
+        held = (r, text, is_value_text(text))
+        for dr in range(rowspan):
+            for dc in range(colspan):
+                self.occupied[(r + dr, c + dc)] = held
+        self.origins[(r, c)] = colspan
+        self.height = max(self.height, r + rowspan)
+        return c + colspan
+
+    def extend_down(self, r: int, c: int, colspan: int = 1) -> int:
+        """Word's vMerge continuation: the cell above (r-1, c) also covers row r."""
+        above = self.occupied.get((r - 1, c))
+        if above is None:
+            return self.place(r, c, "", 1, colspan)
+        if len(self.occupied) + colspan > MAX_GRID_CELLS:
+            raise ExtractError(f"table too large: more than {MAX_GRID_CELLS} grid cells")
+        for dc in range(colspan):
+            self.occupied[(r, c + dc)] = above
+        self.height = max(self.height, r + 1)
+        return c + colspan
+
+    def rows(self, height: int | None = None) -> list[Row]:
+        by_row: dict[int, list[int]] = {}
+        for row, col in self.occupied:
+            by_row.setdefault(row, []).append(col)
+        rows = []
+        for r in range(self.height if height is None else height):
+            cells: list[tuple[Cell, bool]] = []
+            for col in sorted(by_row.get(r, ())):
+                origin_row, text, value = self.occupied[(r, col)]
+                span = self.origins.get((origin_row, col))
+                if span is None:
+                    continue  # covered by a colspan
+                if origin_row != r and value:
+                    continue  # a value spanning rows belongs to its first row
+                if cells and not value and not cells[-1][1] and no_space(cells[-1][0].text) == no_space(text):
+                    continue
+                cells.append((Cell(text, col, span), value))
+            rows.append(_split(cells))
+        return rows
 
 
 def _split(cells: list[tuple[Cell, bool]]) -> Row:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from w3lib.url import safe_url_string
 
 from govcrawl.db import models as m
+from govcrawl.db.attachments import cell_rows, file_record, sync_reports
 
 if TYPE_CHECKING:
     from govcrawl.items import FetchedPage
@@ -190,10 +191,12 @@ class Store:
             page_rows[key] = _page_row(page, content_hash, run_id)
             result.pages += 1
             result.failed_pages += page.error is not None
+        # An attached file's reading, kept for the reports that link it (govcrawl.db.attachments).
         files = {
-            h: {"content_hash": h, "size": len(p.body), "content": p.body}
+            h: {"content_hash": h, "size": p.content_length, "format": p.report.format,
+                "extracted": file_record(p.report)}
             for p, h in zip(pages, hashes, strict=True)
-            if p.kind == "attachment" and p.error is None and p.status is not None
+            if p.kind == "attachment" and p.error is None and p.report is not None
         }
         with self.engine.begin() as conn:
             conn.execute(self._insert(m.Page).on_conflict_do_nothing(), list(page_rows.values()))
@@ -203,9 +206,13 @@ class Store:
             reported = {}
             for page, content_hash in zip(pages, hashes, strict=True):
                 report = page.report
-                if report is not None and report.is_report and page.error is None:
+                # A file is a report of its own when the column links it; linked from a report page, it
+                # lends that page's report its cells instead (govcrawl.db.attachments).
+                own = page.kind == "document" or page.parent_kind == "list"
+                if report is not None and report.is_report and page.error is None and own:
                     reported[page_ids[(page.url, content_hash)]] = (page, report)
-            if not reported:
+            read_files = [p.url for p, h in zip(pages, hashes, strict=True) if p.kind == "attachment" and h in files]
+            if not reported and not read_files:
                 return result
             # A page's report is written once, with all its children, by the batch that first stores it;
             # re-writing the same page (re-crawl, replay) must not mix in cells from another extraction.
@@ -221,7 +228,7 @@ class Store:
                 for page_id, report_id in conn.execute(
                     select(m.Report.page_id, m.Report.id).where(m.Report.page_id.in_(list(fresh))))
             }
-            cells, sections, checks, attachments = [], [], [], []
+            cells, sections, checks, attachments, joined = [], [], [], [], set()
             for page_id, (_, report) in reported.items():
                 result.reports += 1
                 result.cells += len(report.cells)
@@ -229,7 +236,7 @@ class Store:
                 report_id = report_ids.get(page_id)
                 if report_id is None:
                     continue  # stored before
-                cells.extend(_cell_rows(report_id, report.cells))
+                cells.extend(cell_rows(report_id, page_id, report.cells))
                 sections.extend(
                     {"report_id": report_id, "position": i, "heading": s.heading, "text": s.text}
                     for i, s in enumerate(report.sections)
@@ -243,10 +250,16 @@ class Store:
                     {"report_id": report_id, "position": i, "url": attachment_url(a.url), "text": a.text}
                     for i, a in enumerate(report.attachments)
                 )
+                if report.attachments:
+                    joined.add(report_id)
             for model, rows in ((m.ReportCell, cells), (m.ReportSection, sections),
                                 (m.CheckResult, checks), (m.ReportAttachment, attachments)):
                 if rows:
                     conn.execute(self._insert(model).on_conflict_do_nothing(), rows)
+            if read_files:  # the reports, stored before or just now, that link a file read in this batch
+                joined.update(conn.scalars(select(m.ReportAttachment.report_id)
+                                           .where(m.ReportAttachment.url.in_(sorted(set(read_files))))))
+            result.cells += sync_reports(conn, self._insert, joined, url_hash)
         return result
 
     @staticmethod
@@ -306,26 +319,10 @@ def _report_row(page_id: int, page: FetchedPage, report) -> dict[str, Any]:
         "published_date": _parse_date(report.published_date),
         "source": report.source,
         "generation": report.generation,
+        "format": report.format,
         "text": report.text or "",
         "warnings": list(report.warnings),
     }
-
-
-def _cell_rows(report_id: int, cells) -> list[dict[str, Any]]:
-    rows = {}
-    for c in cells:
-        # The extractor promises one cell per (table,row,col); keep the first if a page repeats a table.
-        rows.setdefault((c.table, c.row, c.col), {
-            "report_id": report_id,
-            "table_name": c.table,
-            "row_key": c.row,
-            "col_key": c.col,
-            "value": None if c.value is None else float(c.value),
-            "value_is_integer": None if c.value is None else isinstance(c.value, int),
-            "raw": c.raw,
-            "unit": c.unit,
-        })
-    return list(rows.values())
 
 
 def _jsonable(value: Any) -> Any:
