@@ -4,6 +4,8 @@
 BOT_NAME = "govcrawl"
 SPIDER_MODULES = ["govcrawl.spiders"]
 NEWSPIDER_MODULE = "govcrawl.spiders"
+# `scrapy crawl` exits non-zero when pages were lost (stock Scrapy exits 0 whatever happened).
+COMMANDS_MODULE = "govcrawl.commands"
 
 # Portals' operators must be able to tell who is crawling and how to reach them.
 USER_AGENT = ("govcrawl/0.1 (+https://github.com/govcrawl/govcrawl; annual-report research crawler; "
@@ -77,6 +79,12 @@ GOVCRAWL_REPLAY = None  # set by `-a replay=PATH`
 GOVCRAWL_MAX_LIST_PAGES = 500  # per column; a 下一页 chain longer than this is a calendar trap, not a column
 GOVCRAWL_DB_BATCH_SIZE = 200  # pages per write transaction
 GOVCRAWL_DB_FLUSH_SECONDS = 5.0  # a slow crawl still gets its rows written every few seconds
+# A write waits out a database outage (restart, failover, network cut, SQLite lock) this long, retrying with
+# exponential backoff from BASE to MAX seconds; a batch still unwritten is then spooled (govcrawl.db.spool).
+GOVCRAWL_DB_RETRY_SECONDS = 180.0
+GOVCRAWL_DB_RETRY_BACKOFF_BASE = 0.5
+GOVCRAWL_DB_RETRY_BACKOFF_MAX = 15.0
+GOVCRAWL_SPOOL_DIR = "spool"  # per-database folders of batches the next run writes before it crawls
 GOVCRAWL_EXTRACT_EXECUTOR = "process"  # "thread" keeps everything in one process (debugging)
 GOVCRAWL_EXTRACT_WORKERS = 0  # 0 means one per CPU core
 

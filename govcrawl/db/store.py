@@ -55,6 +55,7 @@ class BatchResult:
     failed_pages: int = 0
     failed_checks: int = 0
     lost_pages: int = 0  # neither stored nor recorded as failed
+    spooled_pages: int = 0  # kept on disk for the next run (govcrawl.db.spool)
 
     def add(self, other: BatchResult) -> None:
         for name in self.__slots__:
@@ -309,9 +310,9 @@ def _prepare(page: FetchedPage, run_id: int | None) -> _Prepared:
             one.cell_count = len(report.cells)
             one.failed_checks = sum(c.status == "fail" for c in report.checks)
         return one
-    except Exception as exc:  # noqa: BLE001 - whatever one page holds must cost that page only
+    except Exception as exc:  # whatever one page holds must cost that page only
         error = f"not stored: its values could not be converted: {_one_line(exc)}"
-        log.error("Page %s %s", page.url, error, exc_info=True)
+        log.exception("Page %s %s", page.url, error)
         return _Prepared(page, (page.url, ""), _failed_row(page, run_id, error))
 
 
