@@ -89,11 +89,11 @@ class ExtractPipeline:
 
     async def _extract(self, item: FetchedPage, url: str) -> None:
         args = (item.body, url, dict(item.headers), self.max_text_chars)
-        if isinstance(self.pool, ProcessPool):
-            future = self.pool.schedule(extract_page, args=args, timeout=self.timeout)
-        else:
-            future = self.pool.submit(extract_page, *args)
         try:
+            if isinstance(self.pool, ProcessPool):
+                future = self.pool.schedule(extract_page, args=args, timeout=self.timeout)
+            else:
+                future = self.pool.submit(extract_page, *args)
             item.report, seconds = await await_future(future)
         except ExtractError as exc:
             item.error = f"undecodable body: {exc} (url {url})"
