@@ -180,15 +180,13 @@ class Store:
             # An error that is not the database's is a bug in the store: its traceback is needed to fix it.
             log.error("Page %s could not be stored: %s", page.url, error,
                       exc_info=None if isinstance(exc, SQLAlchemyError) else exc)
-            row = {"portal_id": page.portal_id, "run_id": run_id, "kind": page.kind, "url": page.url,
-                   "url_hash": url_hash(page.url), "content_hash": "", "fetched_at": page.fetched_at,
-                   "error": error}
+            row = _failed_row(page, run_id, error)
             # The failure row without the page's other values; then also without its references.
             for candidate in (row, {**row, "portal_id": None, "run_id": None}):
                 try:
                     with self.engine.begin() as conn:
                         conn.execute(self._insert(m.Page).on_conflict_do_nothing(), [candidate])
-                except SQLAlchemyError as second:
+                except Exception as second:
                     if is_transient(second):
                         raise
                     continue

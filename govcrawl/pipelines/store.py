@@ -132,10 +132,10 @@ class StorePipeline:
     def _count(self, result: BatchResult) -> None:
         self.totals.add(result)
         for name in result.__slots__:
-            self.stats.inc_value(f"govcrawl/store/{name}", getattr(result, name))
-        # The run's verdict (govcrawl.commands.crawl): pages in neither the database nor the spool.
-        self.stats.inc_value("govcrawl/lost_pages", result.lost_pages)
-        self.stats.inc_value("govcrawl/spooled_pages", result.spooled_pages)
+            # govcrawl/lost_pages (in neither the database nor the spool) decides the exit status
+            # (govcrawl.commands.crawl); it and govcrawl/spooled_pages are the run's verdict, not store detail.
+            verdict = name in ("lost_pages", "spooled_pages")
+            self.stats.inc_value(f"govcrawl/{name}" if verdict else f"govcrawl/store/{name}", getattr(result, name))
 
     async def close_spider(self) -> None:
         await self._flush()
