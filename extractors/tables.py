@@ -9,7 +9,7 @@ from . import templates as T
 from .model import Cell
 from .normalize import label_core, no_space, ordinal_kind
 from .rows import Row
-from .values import UNIT_WORDS, is_blank, parse_value
+from .values import UNIT_WORDS, is_absurd, is_blank, parse_value
 
 _BLOCK = re.compile(r"^第二十条第\(?[一二三四五六七八九十]+\)?项")
 _YEAR_COLUMN = re.compile(r"^(?:19|20)\d{2}年度?$")
@@ -178,6 +178,9 @@ class TableReader:
             if self.cells[key].raw != raw:
                 self.warnings.append(f"duplicate cell {table}.{row}.{col}: kept {self.cells[key].raw!r}, ignored {raw!r}")
             return
+        if is_absurd(raw):
+            self.warnings.append(f"cell {table}.{row}.{col}: {raw[:30]}… ({len(raw)} characters) is not a sane number: "
+                                 "kept raw, value null")
         self.cells[key] = Cell(table, row, col, parse_value(raw, money=money, unit=stated_unit), raw, unit)
 
     def _header_keys(self, row: Row, key_of) -> list[tuple] | None:
