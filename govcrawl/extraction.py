@@ -84,7 +84,7 @@ def extract_page(body: bytes, url: str | None, headers: dict[str, str], max_text
             raise
         try:
             pickle.dumps(exc)
-        except Exception:  # e.g. lxml errors: say what it was, not "cannot pickle"
+        except Exception:  # noqa: BLE001 - e.g. lxml errors: say what it was, not "cannot pickle"
             raise ExtractionCrashed(f"{type(exc).__name__}: {exc}") from exc
         raise
     if max_text_chars and len(report.text) > max_text_chars:

@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 _LENGTH = struct.Struct(">Q")
 
 
+class SpoolError(Exception):
+    """A spool file that cannot be read back."""
+
+
 class Spool:
     def __init__(self, root: str | os.PathLike, database_url: str) -> None:
         rendered = make_url(database_url).render_as_string(hide_password=True)
@@ -67,7 +71,17 @@ class Spool:
                     log.error("Spool file %s ends with an incomplete record (%d bytes); ignoring it", path,
                               len(header) + len(record))
                     return
-                yield pickle.loads(record)  # noqa: S301 - written by this crawler only (see module docstring)
+                try:
+                    batch = pickle.loads(record)  # written by this crawler only (module docstring)
+                except Exception as exc:
+                    raise SpoolError(f"{path}: a record cannot be read ({type(exc).__name__}: {exc})") from exc
+                yield batch
+
+    @staticmethod
+    def set_aside(path: Path) -> Path:
+        aside = path.with_suffix(".unreadable")
+        path.rename(aside)
+        return aside
 
     @staticmethod
     def remove(path: Path) -> None:

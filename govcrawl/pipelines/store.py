@@ -11,6 +11,7 @@ non-zero (govcrawl.commands.crawl).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,7 @@ from scrapy import signals
 from govcrawl.asyncutil import run_in_executor
 from govcrawl.db.engine import describe, make_engine, resolve_database_url, upgrade
 from govcrawl.db.outage import RetryPolicy
-from govcrawl.db.spool import Spool
+from govcrawl.db.spool import Spool, SpoolError
 from govcrawl.db.store import BatchResult, Store
 from govcrawl.items import FetchedPage
 from govcrawl.summary import format_summary
@@ -40,6 +41,7 @@ class StorePipeline:
                                  settings.getfloat("GOVCRAWL_DB_RETRY_BACKOFF_BASE"),
                                  settings.getfloat("GOVCRAWL_DB_RETRY_BACKOFF_MAX"))
         self.spool = Spool(settings.get("GOVCRAWL_SPOOL_DIR"), self.database_url)
+        self.outage = False  # the last batch gave up waiting for the database
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="db-writer")
         self.buffer: list[FetchedPage] = []
         self.last_flush = time.monotonic()
@@ -81,11 +83,17 @@ class StorePipeline:
         every batch in it is written (a partly written file is written again: writes are idempotent)."""
         for path in self.spool.files():
             pages = 0
-            for run_id, batch in self.spool.batches(path):
-                result = self.retry.call(lambda: self.store.write_pages(batch, run_id),  # noqa: B023
-                                         f"writing pages spooled in {path}")
-                self._count(result)
-                pages += len(batch)
+            try:
+                for run_id, batch in self.spool.batches(path):
+                    result = self.retry.call(lambda: self.store.write_pages(batch, run_id),  # noqa: B023
+                                             f"writing pages spooled in {path}")
+                    self._count(result)
+                    pages += len(batch)
+            except SpoolError:
+                # e.g. written by a govcrawl whose record types differ: kept for a person, never retried
+                # forever, never blocking this crawl.
+                logger.exception("Spool file %s cannot be read; moved to %s", path, self.spool.set_aside(path))
+                continue
             self.spool.remove(path)
             self.stats.inc_value("govcrawl/store/unspooled_pages", pages)
             logger.info("Wrote %d page(s) spooled by an earlier run (%s)", pages, path)
@@ -113,12 +121,18 @@ class StorePipeline:
             page.body = b""  # attachments' bytes are in the database (or the spool) now; free them
 
     def _write_or_spool(self, batch: list[FetchedPage]) -> BatchResult:
-        """Runs on the writer thread: the batch ends up in the database, in the spool, or counted lost."""
+        """Runs on the writer thread: the batch ends up in the database, in the spool, or counted lost.
+        Once a batch had to be spooled, the following ones try once and spool at once until a write succeeds
+        again: a database that stays down costs the crawl one retry window, not one per batch."""
+        policy = self.retry if not self.outage else dataclasses.replace(self.retry, seconds=0)
         try:
-            return self.retry.call(lambda: self.store.write_pages(batch, self.run_id),
-                                   f"writing {len(batch)} page(s)")
+            result = policy.call(lambda: self.store.write_pages(batch, self.run_id), f"writing {len(batch)} page(s)")
         except Exception:
             logger.exception("%d page(s) could not be written to %s", len(batch), describe(self.database_url))
+        else:
+            self.outage = False
+            return result
+        self.outage = True
         try:
             path = self.spool.append(self.run_id, batch)
         except Exception:

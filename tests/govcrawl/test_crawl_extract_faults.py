@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from crawlkit import FIXTURE_PAGES, crawl_env, crawl_one_portal
 from dbstate import snapshot
@@ -58,6 +59,18 @@ def test_a_worker_that_dies_fails_only_its_own_page(tmp_path):
     assert f"while extracting {poisoned}" in result.stderr
 
 
+def test_an_extractor_error_is_logged_with_the_worker_traceback(tmp_path):
+    site = site_with_eight_reports(tmp_path, {3: b"<!-- poison: raise -->"})
+    result = run_site_crawl(tmp_path, site, *HOOK)
+    state = snapshot(f"sqlite:///{tmp_path / 'govcrawl.db'}")
+    failing = f"{BASE}t20200114_3.html"
+    assert documents(state)[failing]["error"] == "extraction failed: RuntimeError: the extractor broke on this page"
+    assert set(state["reports"]) == set(documents(state)) - {failing}
+    logged = result.stderr[result.stderr.index(f"Extraction failed for {failing}"):]
+    # the traceback from inside the worker process, down to the frame that raised
+    assert "RemoteTraceback" in logged and 'poison.py", line' in logged and "in act" in logged
+
+
 def test_a_page_that_spins_in_c_code_is_stopped_at_the_time_limit(tmp_path):
     site = site_with_eight_reports(tmp_path, {2: b"<!-- poison: spin -->"})
     database_url, _, result = crawl_one_portal(tmp_path, site, BASE + "index.html", HOST, *HOOK,
@@ -75,8 +88,8 @@ def test_a_page_over_the_worker_memory_limit_fails_alone_with_the_reason(tmp_pat
     report = (FIXTURE_PAGES / "001_trs.html").read_bytes()
     table = report[report.find(b"<table"):report.rfind(b"</table>") + 8]
     site = site_with_eight_reports(tmp_path, {4: table * (4 * 1024 * 1024 // len(table))})
-    database_url, _, result = crawl_one_portal(tmp_path, site, BASE + "index.html", HOST,
-                                               "-s", "GOVCRAWL_EXTRACT_WORKER_MEMORY_MB=150")
+    database_url, _, _ = crawl_one_portal(tmp_path, site, BASE + "index.html", HOST,
+                                          "-s", "GOVCRAWL_EXTRACT_WORKER_MEMORY_MB=150")
     state = snapshot(database_url)
     pages = documents(state)
     huge = f"{BASE}t20200114_4.html"
@@ -95,6 +108,33 @@ def test_a_page_over_the_html_size_limit_is_not_parsed(tmp_path):
     assert "bytes is over the 0.190735 MiB limit for HTML pages (the bytes are archived)" in pages[big]["error"]
     assert pages[big]["content_length"] > 300_000 and pages[big]["warc_file"]
     assert set(state["reports"]) == set(pages) - {big}
+
+
+def registry_for(tmp_path):
+    registry = tmp_path / "portals"
+    registry.mkdir()
+    (registry / "220200-test.toml").write_text(
+        f'id = "220200-test"\nname = "测试"\nagency = "测试局"\nregion = "吉林省吉林市"\nplatform = "generic"\n'
+        f'columns = ["{BASE}index.html"]\nallowed_hosts = ["{HOST}"]\n', encoding="utf-8")
+    return registry
+
+
+def crawl_command(tmp_path, *settings: str) -> list[str]:
+    return [sys.executable, "-m", "scrapy", "crawl", "portals", "-s", f"GOVCRAWL_REGISTRY={registry_for(tmp_path)}",
+            "-s", f"DATABASE_URL=sqlite:///{tmp_path / 'govcrawl.db'}", "-s", "DOWNLOAD_DELAY=0", *settings]
+
+
+def run_site_crawl(tmp_path, site, *settings: str) -> subprocess.CompletedProcess:
+    """Crawl `site` live, keeping the log whatever it holds (tracebacks are what is asserted)."""
+    from govcrawl.seedsite.server import serve
+
+    server = serve(site)
+    server.start_in_thread()
+    try:
+        return subprocess.run(crawl_command(tmp_path, *settings), cwd=tmp_path, env=crawl_env(http_proxy=server.url),
+                              capture_output=True, text=True, timeout=300, check=True)
+    finally:
+        server.stop()
 
 
 def _process_tree(root: int) -> dict[int, str]:
@@ -135,17 +175,10 @@ def test_kill_9_of_the_crawl_leaves_no_worker_process(tmp_path):
     from govcrawl.seedsite.server import serve
 
     site = site_with_eight_reports(tmp_path, {i: b"<!-- poison: block -->" for i in range(8)})
-    registry = tmp_path / "portals"
-    registry.mkdir()
-    (registry / "220200-test.toml").write_text(
-        f'id = "220200-test"\nname = "测试"\nagency = "测试局"\nregion = "吉林省吉林市"\nplatform = "generic"\n'
-        f'columns = ["{BASE}index.html"]\nallowed_hosts = ["{HOST}"]\n', encoding="utf-8")
     server = serve(site)
     server.start_in_thread()
-    crawl = subprocess.Popen(
-        [sys.executable, "-m", "scrapy", "crawl", "portals", "-s", f"GOVCRAWL_REGISTRY={registry}",
-         "-s", f"DATABASE_URL=sqlite:///{tmp_path / 'govcrawl.db'}", "-s", "DOWNLOAD_DELAY=0", *HOOK],
-        cwd=tmp_path, env=crawl_env(http_proxy=server.url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    crawl = subprocess.Popen(crawl_command(tmp_path, *HOOK), cwd=tmp_path, env=crawl_env(http_proxy=server.url),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         # wait (at most a minute) until both workers are blocked on a page: crawl, resource tracker,
         # forkserver and two workers
@@ -170,7 +203,7 @@ def test_kill_9_of_the_crawl_leaves_no_worker_process(tmp_path):
             crawl.kill()
             crawl.wait()
         server.stop()
-    commands = {pid: open(f"/proc/{pid}/cmdline").read().replace("\0", " ")[:120] for pid in left}
+    commands = {pid: Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")[:120] for pid in left}
     for pid in left:  # do not leave them behind for the next test either
         os.kill(pid, signal.SIGKILL)
     assert not left, f"processes outlived the killed crawl: {commands}"

@@ -138,3 +138,16 @@ def test_sqlite_locked_for_longer_than_its_busy_timeout_loses_no_report(tmp_path
     assert result.returncode == 0, result.stderr[-4000:]
     assert "database is locked" in result.stderr
     assert_seed_reports_stored(snapshot(f"sqlite:///{database}"))
+
+
+def test_an_unreadable_spool_file_is_set_aside_and_does_not_block_the_crawl(tmp_path):
+    database_url = f"sqlite:///{tmp_path / 'govcrawl.db'}"
+    spool = Spool(tmp_path / "spool", database_url)
+    spool.folder.mkdir(parents=True)
+    garbage = spool.folder / "run-1-1.spool"
+    garbage.write_bytes(len(b"not a pickle").to_bytes(8, "big") + b"not a pickle")
+    result = replay(tmp_path, database_url)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert f"Spool file {garbage} cannot be read; moved to {garbage.with_suffix('.unreadable')}" in result.stderr
+    assert not garbage.exists() and garbage.with_suffix(".unreadable").exists()
+    assert_seed_reports_stored(snapshot(database_url))
