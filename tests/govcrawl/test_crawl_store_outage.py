@@ -61,15 +61,18 @@ def test_postgresql_cut_for_seconds_mid_run_loses_no_report(postgres_url, tmp_pa
 
 @pytest.mark.postgres
 def test_a_longer_outage_spools_the_pages_and_the_next_run_writes_them_first(postgres_url, tmp_path):
-    # One batch at the end of the run; the outage outlasts the 2 s the crawl is allowed to wait.
+    # The outage outlasts the 2 s the crawl is allowed to wait; every page is a batch of its own.
     proxy = CuttableProxy(5432, cut_on=b"INSERT INTO pages", cut_seconds=float("inf")).start()
     try:
         url = proxy.url(postgres_url)
-        first = replay(tmp_path, url, "-s", "GOVCRAWL_DB_RETRY_SECONDS=2")
+        first = replay(tmp_path, url, "-s", "GOVCRAWL_DB_RETRY_SECONDS=2", "-s", "GOVCRAWL_DB_BATCH_SIZE=1")
         proxy.restore()
         assert proxy.cut_at is not None
         assert first.returncode == 0, first.stderr[-4000:]  # nothing lost: the pages are on disk
         assert "page(s) are spooled in" in first.stderr
+        # only the first batch waited for the database; the others were spooled at once
+        assert first.stderr.count("Database unavailable while writing 1 page(s) (attempt 1,") == 1
+        assert first.stderr.count("1 page(s) spooled to") > 10
         spooled = Spool(tmp_path / "spool", url).files()
         assert len(spooled) == 1 and snapshot(postgres_url)["counts"]["pages"] == 0
 
