@@ -62,3 +62,20 @@ def test_a_page_that_cannot_be_encoded_is_a_failed_row_blamed_on_its_own_url(sto
     assert all(p.error is None for url, p in pages.items() if url != poisoned.url)
     blamed = {r.getMessage().split()[1] for r in caplog.records if "could not be stored" in r.getMessage()}
     assert blamed == {poisoned.url}
+
+
+def test_a_nul_character_in_a_cell_costs_only_its_page_on_the_bulk_path(store):  # noqa: F811
+    # PostgreSQL text cannot hold NUL: COPY (new reports' cells) refuses it like INSERT does.
+    batch = several_portals_batch()
+    poisoned = batch[10]
+    poisoned.report.cells.append(Cell("applications", "new", "legal_person", 1, "1\x00", "件"))
+    result = store.write_pages(batch)
+    with Session(store.engine) as conn:
+        pages = {p.url: p for p in conn.scalars(select(m.Page))}
+        reported = set(conn.scalars(select(m.Report.url)))
+    assert set(pages) == {p.url for p in batch} and result.lost_pages == 0
+    others = {p.url for p in batch if p.report is not None} - {poisoned.url}
+    if store.engine.dialect.name == "postgresql":
+        assert reported == others and pages[poisoned.url].error.startswith("not stored: ")
+    else:
+        assert reported == others | {poisoned.url}
