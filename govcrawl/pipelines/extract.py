@@ -59,6 +59,16 @@ class ExtractPipeline:
         self.pool = ProcessPool(self.workers, initializer=init_worker,
                                 initargs=(os.getpid(), self.memory_limit, self.hook), context=context)
 
+    def _process_pool(self) -> ProcessPool:
+        """The pool, replaced if it broke (pebble gives up on a pool whose channel failed or whose worker died
+        holding no task); the pages it held have failed with the reason."""
+        if not self.pool.active:
+            logger.error("The extraction pool broke; starting a new one")
+            self.pool.stop()
+            self.pool.join()
+            self.open_spider()
+        return self.pool
+
     def close_spider(self) -> None:
         if isinstance(self.pool, ProcessPool):
             self.pool.close()
@@ -91,7 +101,7 @@ class ExtractPipeline:
         args = (item.body, url, dict(item.headers), self.max_text_chars)
         try:
             if isinstance(self.pool, ProcessPool):
-                future = self.pool.schedule(extract_page, args=args, timeout=self.timeout)
+                future = self._process_pool().schedule(extract_page, args=args, timeout=self.timeout)
             else:
                 future = self.pool.submit(extract_page, *args)
             item.report, seconds = await await_future(future)

@@ -16,6 +16,8 @@ def act(body: bytes, url: str | None) -> None:
     if b"<!-- poison: spin -->" in body:
         # catastrophic backtracking: the regex engine runs in C, holding the GIL, for longer than the universe
         re.match(r"(a+)+$", "a" * 64 + "b")
+    if b"<!-- poison: slow -->" in body:
+        time.sleep(6)
     if b"<!-- poison: raise -->" in body:
         raise RuntimeError("the extractor broke on this page")
     if b"<!-- poison: block -->" in body:

@@ -47,7 +47,9 @@ def documents(state) -> dict[str, dict]:
 
 
 def test_a_worker_that_dies_fails_only_its_own_page(tmp_path):
-    site = site_with_eight_reports(tmp_path, {5: b"<!-- poison: exit -->"})
+    # A slow neighbour keeps the crawl going while the pool replaces the dead worker: a replacement still
+    # starting when the pool shuts down prints the forkserver's traceback, which would fail run_crawl.
+    site = site_with_eight_reports(tmp_path, {5: b"<!-- poison: exit -->", 6: b"<!-- poison: slow -->"})
     database_url, _, result = crawl_one_portal(tmp_path, site, BASE + "index.html", HOST, *HOOK)
     state = snapshot(database_url)
     pages = documents(state)
@@ -72,7 +74,7 @@ def test_an_extractor_error_is_logged_with_the_worker_traceback(tmp_path):
 
 
 def test_a_page_that_spins_in_c_code_is_stopped_at_the_time_limit(tmp_path):
-    site = site_with_eight_reports(tmp_path, {2: b"<!-- poison: spin -->"})
+    site = site_with_eight_reports(tmp_path, {2: b"<!-- poison: spin -->", 6: b"<!-- poison: slow -->"})
     database_url, _, result = crawl_one_portal(tmp_path, site, BASE + "index.html", HOST, *HOOK,
                                                "-s", "GOVCRAWL_EXTRACT_TIMEOUT=3")
     state = snapshot(database_url)
