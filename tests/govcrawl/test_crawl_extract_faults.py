@@ -74,10 +74,11 @@ def test_an_extractor_error_is_logged_with_the_worker_traceback(tmp_path):
 
 
 def test_a_page_that_spins_in_c_code_is_stopped_at_the_time_limit(tmp_path):
-    site = site_with_eight_reports(tmp_path, {2: b"<!-- poison: spin -->", 6: b"<!-- poison: slow -->"})
-    database_url, _, result = crawl_one_portal(tmp_path, site, BASE + "index.html", HOST, *HOOK,
-                                               "-s", "GOVCRAWL_EXTRACT_TIMEOUT=3")
-    state = snapshot(database_url)
+    site = site_with_eight_reports(tmp_path, {2: b"<!-- poison: spin -->"})
+    # The spinning page is the crawl's last: its worker's replacement may still be starting when the pool shuts
+    # down, and the forkserver then prints that child's traceback, so the log is not required to be clean.
+    result = run_site_crawl(tmp_path, site, *HOOK, "-s", "GOVCRAWL_EXTRACT_TIMEOUT=3")
+    state = snapshot(f"sqlite:///{tmp_path / 'govcrawl.db'}")
     pages = documents(state)
     spinning = f"{BASE}t20200114_2.html"
     assert pages[spinning]["error"] == "extraction failed: took longer than the 3 s limit"
