@@ -91,7 +91,7 @@ GOVCRAWL_EXTRACT_WORKERS = 0  # 0 means one per CPU core
 # README, "Extraction limits"). Real report pages are well under 1 MB; an HTML page over the limit is a trap
 # or an embedded-image dump and is recorded as a failed page, its bytes kept in the archive.
 GOVCRAWL_EXTRACT_MAX_HTML_BYTES = 8 * 1024 * 1024
-GOVCRAWL_EXTRACT_MAX_ATTACHMENT_BYTES = 64 * 1024 * 1024  # PDF/Word reports: the download limit
+GOVCRAWL_EXTRACT_MAX_FILE_BYTES = 64 * 1024 * 1024  # PDF/Word/Excel report files: the download limit
 GOVCRAWL_EXTRACT_MAX_TEXT_CHARS = 2_000_000  # a report's text is a few 10,000 characters; cut, with a warning
 GOVCRAWL_EXTRACT_TIMEOUT = 120.0  # seconds per page; a parser spinning longer is killed and replaced
 GOVCRAWL_EXTRACT_WORKER_MEMORY_MB = 768  # address-space cap per worker: MemoryError there, not the OOM killer

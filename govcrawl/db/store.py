@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,9 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from w3lib.url import safe_url_string
 
 from govcrawl.db import models as m
+from govcrawl.db.attachments import file_record, sync_reports
 from govcrawl.db.bulk import copy_rows
+from govcrawl.db.values import abbreviate, cell_value
 from govcrawl.db.outage import is_transient
 
 if TYPE_CHECKING:
@@ -210,13 +211,14 @@ class Store:
                 result.pages += 1
                 result.failed_pages += one.row["error"] is not None
         files = {f["content_hash"]: f for f in (one.file for one in prepared) if f is not None}
+        read_files = sorted({one.page.url for one in prepared if one.file is not None})
         with self.engine.begin() as conn:
             conn.execute(self._insert(m.Page).on_conflict_do_nothing(), list(page_rows.values()))
             page_ids = self._page_ids(conn, page_rows.keys())
             if files:
                 conn.execute(self._insert(m.AttachmentFile).on_conflict_do_nothing(), list(files.values()))
             reported = {page_ids[one.key]: one for one in prepared if one.report is not None}
-            if not reported:
+            if not reported and not read_files:
                 return result
             # A page's report is written once, with all its children, by the batch that first stores it;
             # re-writing the same page (re-crawl, replay) must not mix in cells from another extraction.
@@ -230,6 +232,7 @@ class Store:
                 fresh).all()} if fresh else {}
             children: dict[type, list[dict[str, Any]]] = {
                 m.ReportCell: [], m.ReportSection: [], m.CheckResult: [], m.ReportAttachment: []}
+            joined: set[int] = set()  # reports to bring to their joined state (govcrawl.db.attachments)
             for page_id, one in reported.items():
                 result.reports += 1
                 result.cells += one.cell_count
@@ -238,10 +241,19 @@ class Store:
                 if report_id is None:
                     continue  # stored before
                 for model, rows in one.children.items():
-                    children[model].extend({"report_id": report_id, **row} for row in rows)
+                    parent = {"report_id": report_id}
+                    if model is m.ReportCell:
+                        parent["document_page_id"] = page_id  # the page each cell was read from: its own
+                    children[model].extend({**parent, **row} for row in rows)
+                if one.children[m.ReportAttachment]:
+                    joined.add(report_id)
             for model, rows in children.items():
                 if rows:
                     self._insert_new_rows(conn, model, rows)
+            if read_files:  # the reports, stored before or just now, that link a file read in this batch
+                joined.update(conn.scalars(select(m.ReportAttachment.report_id)
+                                           .where(m.ReportAttachment.url.in_(read_files))))
+            result.cells += sync_reports(conn, self._insert, joined, url_hash)
         return result
 
     def _insert_new_rows(self, conn, model, rows: list[dict[str, Any]]) -> None:
@@ -290,10 +302,15 @@ def _prepare(page: FetchedPage, run_id: int | None) -> _Prepared:
     try:
         content_hash = page_content_hash(page)
         one = _Prepared(page, (page.url, content_hash), _page_row(page, content_hash, run_id))
-        if page.kind == "attachment" and page.error is None and page.status is not None:
-            one.file = {"content_hash": content_hash, "size": len(page.body), "content": page.body}
         report = page.report
-        if report is not None and report.is_report and page.error is None:
+        if page.kind == "attachment" and page.error is None and report is not None:
+            # the file's reading, kept for the reports that link it (govcrawl.db.attachments)
+            one.file = {"content_hash": content_hash, "size": page.content_length, "format": report.format,
+                        "extracted": file_record(report)}
+        # A file is a report of its own when the column links it; linked from a report page, it lends that
+        # page's report its cells instead (govcrawl.db.attachments).
+        own = page.kind == "document" or page.parent_kind == "list"
+        if report is not None and report.is_report and page.error is None and own:
             warnings = list(report.warnings)
             one.children = {
                 m.ReportCell: _cell_rows(report.cells, warnings),
@@ -352,7 +369,7 @@ INT32 = range(-(2**31), 2**31)  # the reports.report_year column (INTEGER)
 def _report_row(page: FetchedPage, report, warnings: list[str]) -> dict[str, Any]:
     year = report.report_year
     if year is not None and year not in INT32:
-        warnings.append(f"report_year {_abbreviate(year)} does not fit the database column; stored as null")
+        warnings.append(f"report_year {abbreviate(year)} does not fit the database column; stored as null")
         year = None
     return {
         "portal_id": page.portal_id,
@@ -363,6 +380,7 @@ def _report_row(page: FetchedPage, report, warnings: list[str]) -> dict[str, Any
         "published_date": _parse_date(report.published_date),
         "source": report.source,
         "generation": report.generation,
+        "format": report.format,
         "text": report.text or "",
         "warnings": warnings,
     }
@@ -377,9 +395,9 @@ def _cell_rows(cells, warnings: list[str]) -> list[dict[str, Any]]:
         key = (c.table, c.row, c.col)
         if key in rows:
             continue
-        value = _cell_value(c.value)
+        value = cell_value(c.value)
         if c.value is not None and value is None:
-            warnings.append(f"cell {'/'.join(key)}: value {_abbreviate(c.value)} does not fit the database's "
+            warnings.append(f"cell {'/'.join(key)}: value {abbreviate(c.value)} does not fit the database's "
                             "floating-point column; stored as null, raw kept")
         rows[key] = {
             "table_name": c.table,
@@ -391,25 +409,6 @@ def _cell_rows(cells, warnings: list[str]) -> list[dict[str, Any]]:
             "unit": c.unit,
         }
     return list(rows.values())
-
-
-def _cell_value(value) -> float | None:
-    """The value as a finite double, or None (too large for a double, infinite, not a number)."""
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (OverflowError, ValueError, TypeError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _abbreviate(value) -> str:
-    """A short rendering of an absurd number (str() of an int over 4,300 digits even raises)."""
-    if isinstance(value, int) and value.bit_length() > 128:
-        return f"(a {value.bit_length()}-bit integer)"
-    text = str(value)
-    return text if len(text) <= 40 else f"{text[:20]}…({len(text)} characters)"
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,5 +1,5 @@
-"""Run the shared extractor on every fetched document page, in worker processes so that the CPU-bound
-parsing uses every core and never blocks the reactor that keeps downloads flowing.
+"""Run the shared extractor on every fetched document page and attached file, in worker processes so that
+the CPU-bound parsing uses every core and never blocks the reactor that keeps downloads flowing.
 
 One bad page costs one page. The pool (pebble's ProcessPool, whose every task runs in a known worker) fails
 only the task whose worker died, and replaces that worker; a page that takes longer than its time limit has
@@ -18,7 +18,9 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pebble import ProcessExpired, ProcessPool
 
 from extractors import ExtractError
+from extractors.sniff import sniff
 from govcrawl.asyncutil import await_future
+from govcrawl.attachments import EXTRACTED_KINDS, judge
 from govcrawl.extraction import extract_page, init_worker
 from govcrawl.items import FetchedPage
 
@@ -38,8 +40,8 @@ class ExtractPipeline:
         self.timeout = settings.getfloat("GOVCRAWL_EXTRACT_TIMEOUT") or None
         self.memory_limit = settings.getint("GOVCRAWL_EXTRACT_WORKER_MEMORY_MB") * MIB
         self.max_text_chars = settings.getint("GOVCRAWL_EXTRACT_MAX_TEXT_CHARS")
-        self.max_bytes = {"document": settings.getint("GOVCRAWL_EXTRACT_MAX_HTML_BYTES"),
-                          "attachment": settings.getint("GOVCRAWL_EXTRACT_MAX_ATTACHMENT_BYTES")}
+        self.max_html_bytes = settings.getint("GOVCRAWL_EXTRACT_MAX_HTML_BYTES")
+        self.max_file_bytes = settings.getint("GOVCRAWL_EXTRACT_MAX_FILE_BYTES")
         self.hook = settings.get("GOVCRAWL_EXTRACT_WORKER_HOOK")
         self.pool: ProcessPool | ThreadPoolExecutor | None = None
 
@@ -78,7 +80,7 @@ class ExtractPipeline:
         self.pool = None
 
     async def process_item(self, item):
-        if not isinstance(item, FetchedPage) or item.kind != "document" or item.error is not None:
+        if not isinstance(item, FetchedPage) or item.kind not in EXTRACTED_KINDS or item.error is not None:
             return item
         url = item.final_url or item.url
         item.error = self.too_large(item)
@@ -89,12 +91,17 @@ class ExtractPipeline:
         return item
 
     def too_large(self, item: FetchedPage) -> str | None:
-        """Why the page is not parsed, if it is larger than its kind's limit (what a worker may hold)."""
-        limit = self.max_bytes.get(item.kind, 0)
+        """Why the page is not parsed, if it is larger than its type's limit (what a worker may hold): HTML
+        and text pages versus report files (PDF, Word, …), told apart by the bytes' signature."""
+        try:
+            html = sniff(item.body) == "text"
+        except ExtractError:
+            html = False  # a corrupt Office file: the extractor will say so
+        limit = self.max_html_bytes if html else self.max_file_bytes
         if limit and len(item.body) > limit:
             self.stats.inc_value("govcrawl/extract/too_large")
             return (f"not extracted: {len(item.body)} bytes is over the {limit / MIB:g} MiB limit for "
-                    f"{'HTML pages' if item.kind == 'document' else 'attachments'} (the bytes are archived)")
+                    f"{'HTML pages' if html else 'report files'} (the bytes are archived)")
         return None
 
     async def _extract(self, item: FetchedPage, url: str) -> None:
@@ -128,6 +135,7 @@ class ExtractPipeline:
         else:
             # The charset the extractor actually decoded with is the page's encoding of record.
             item.encoding = item.report.encoding
+            judge(item)
             self.stats.inc_value("govcrawl/extract/pages")
             self.stats.inc_value("govcrawl/extract/seconds", seconds)
             if item.report.is_report:

@@ -117,8 +117,6 @@ class StorePipeline:
         self.stats.inc_value("govcrawl/store/seconds", time.perf_counter() - started)
         self.stats.inc_value("govcrawl/store/batches")
         self._count(result)
-        for page in batch:
-            page.body = b""  # attachments' bytes are in the database (or the spool) now; free them
 
     def _write_or_spool(self, batch: list[FetchedPage]) -> BatchResult:
         """Runs on the writer thread: the batch ends up in the database, in the spool, or counted lost.
