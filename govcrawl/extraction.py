@@ -8,9 +8,11 @@ each page (a fault-injection point for tests: GOVCRAWL_EXTRACT_WORKER_HOOK).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import pickle
+import resource
 import select
 import threading
 import time
@@ -19,16 +21,13 @@ from collections.abc import Callable
 from extractors import ExtractError, extract
 
 _hook: Callable[[bytes, str | None], None] | None = None
+_memory_limit = 0
 
 
 def init_worker(crawl_pid: int, memory_limit_bytes: int, hook: str | None) -> None:
-    global _hook
+    global _hook, _memory_limit
     threading.Thread(target=_exit_with, args=(crawl_pid,), name="exit-with-crawl", daemon=True).start()
-    if memory_limit_bytes:
-        import resource
-
-        # RLIMIT_AS (address space) is the limit Linux enforces on every allocation, mmap'd arenas included.
-        resource.setrlimit(resource.RLIMIT_AS, (memory_limit_bytes, memory_limit_bytes))
+    _memory_limit = memory_limit_bytes
     if hook:
         module, _, name = hook.partition(":")
         _hook = getattr(importlib.import_module(module), name)
@@ -45,6 +44,22 @@ def _exit_with(pid: int) -> None:
     else:
         select.select([fd], [], [])
     os._exit(1)
+
+
+@contextlib.contextmanager
+def _memory_capped():
+    """Cap this worker's address space while it extracts (RLIMIT_AS: the limit Linux enforces on every
+    allocation, mmap'd arenas included). Only then: a worker that ran out of memory while receiving its task or
+    sending its result would die holding a task the pool never hears of again."""
+    if not _memory_limit:
+        yield
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (_memory_limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, hard))
 
 
 def _out_of_memory(exc: Exception) -> bool:
@@ -76,7 +91,8 @@ def extract_page(body: bytes, url: str | None, headers: dict[str, str], max_text
         _hook(body, url)
     started = time.perf_counter()
     try:
-        report = extract(body, url=url, headers=headers)
+        with _memory_capped():
+            report = extract(body, url=url, headers=headers)
     except Exception as exc:
         if _out_of_memory(exc):
             raise MemoryError(f"{type(exc).__name__}: {exc}") from exc  # lxml's own cannot be pickled
