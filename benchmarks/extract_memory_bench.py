@@ -76,7 +76,9 @@ def crawl_peak(workdir: Path, site: Path, workers: int, *settings: str) -> tuple
     registry.mkdir(exist_ok=True)
     (registry / "999999-memory.toml").write_text(
         f'id = "999999-memory"\nname = "memory"\nagency = "memory"\nregion = "nowhere"\nplatform = "generic"\n'
-        f'columns = ["{BASE}index.html"]\nallowed_hosts = ["{HOST}"]\n', encoding="utf-8")
+        f'columns = ["{BASE}index.html"]\nallowed_hosts = ["{HOST}"]\n'
+        # the benchmark's server is on loopback, which a portal must be allowed explicitly
+        'private_addresses = {allow = true, reason = "benchmark server on 127.0.0.1"}\n', encoding="utf-8")
     server = serve(site)
     server.start_in_thread()
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from crawlkit import FIXTURE_PAGES, crawl_env, crawl_one_portal
+from crawlkit import FIXTURE_PAGES, TEST_SERVER_DOOR, crawl_env, crawl_one_portal
 from dbstate import snapshot
 
 HOST = "www.poison.gov.cn"
@@ -118,7 +118,7 @@ def registry_for(tmp_path):
     registry.mkdir()
     (registry / "220200-test.toml").write_text(
         f'id = "220200-test"\nname = "测试"\nagency = "测试局"\nregion = "吉林省吉林市"\nplatform = "generic"\n'
-        f'columns = ["{BASE}index.html"]\nallowed_hosts = ["{HOST}"]\n', encoding="utf-8")
+        f'columns = ["{BASE}index.html"]\nallowed_hosts = ["{HOST}"]\n{TEST_SERVER_DOOR}', encoding="utf-8")
     return registry
 
 
