@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from w3lib.url import safe_url_string
 
 from govcrawl.db import models as m
-from govcrawl.db.attachments import cell_rows, file_record, sync_reports
+from govcrawl.db.attachments import cell_rows, file_record, join_reports
 
 if TYPE_CHECKING:
     from govcrawl.items import FetchedPage
@@ -228,7 +228,8 @@ class Store:
                 for page_id, report_id in conn.execute(
                     select(m.Report.page_id, m.Report.id).where(m.Report.page_id.in_(list(fresh))))
             }
-            cells, sections, checks, attachments, joined = [], [], [], [], set()
+            cells, sections, checks, attachments = [], [], [], []
+            joined = set()  # new reports that link files (govcrawl.db.attachments)
             for page_id, (_, report) in reported.items():
                 result.reports += 1
                 result.cells += len(report.cells)
@@ -256,10 +257,7 @@ class Store:
                                 (m.CheckResult, checks), (m.ReportAttachment, attachments)):
                 if rows:
                     conn.execute(self._insert(model).on_conflict_do_nothing(), rows)
-            if read_files:  # the reports, stored before or just now, that link a file read in this batch
-                joined.update(conn.scalars(select(m.ReportAttachment.report_id)
-                                           .where(m.ReportAttachment.url.in_(sorted(set(read_files))))))
-            result.cells += sync_reports(conn, self._insert, joined, url_hash)
+            result.cells += join_reports(conn, self._insert, joined, read_files, url_hash)
         return result
 
     @staticmethod
