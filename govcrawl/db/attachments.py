@@ -14,8 +14,8 @@ That state: a page with its own statistics table stays primary; each attached fi
 (same report year and generation where both are known) is compared cell by cell, and a cell on which they
 disagree is a `warn` finding `attachment_vs_page`. A page without a table of its own (an attachment-only
 page) takes its cells, sections, checks, text and format from its first linked file that is a report (the
-first by link order among those of the page's report year), keeps its own metadata, and compares its other
-files with that one (`attachment_vs_attachment`). Every cell row names the page it was read from.
+first by link order among those of the page's report year) and the file's warnings after its own, keeps its
+own metadata, and compares its other files with that one (`attachment_vs_attachment`). Every cell row names the page it was read from.
 """
 
 from __future__ import annotations
@@ -199,7 +199,10 @@ def _take_from_file(conn: Connection, insert, report, files: list[_File]) -> int
     fields = {"format": record["format"], "text": record["text"] or "",
               "generation": record["generation"] or report.generation,
               "report_year": report.report_year or record["report_year"],
-              "title": report.title or record["title"], "agency": report.agency or record["agency"]}
+              "title": report.title or record["title"], "agency": report.agency or record["agency"],
+              # the page's own warnings, then the file's, named by the file
+              "warnings": [w for w in report.warnings if not w.startswith(tuple(f"{f.name}: " for f in files))]
+              + [f"{primary.name}: {w}" for w in record["warnings"]]}
     if _current(conn, report, fields, cells, sections, check_rows):
         return 0
     for model in (m.ReportCell, m.ReportSection, m.CheckResult):

@@ -42,7 +42,8 @@ def file_report(url: str, fmt: str, new_total: int, granted: int | None = 0) -> 
     return Report(url=url, title="政府信息公开工作年度报告", agency=None, report_year=2020, generation="2019",
                   is_report=True, format=fmt, text="一、总体情况\n……\n二、主动公开政府信息情况\n……",
                   sections=[Section("一、总体情况", "……"), Section("二、主动公开政府信息情况", "……")],
-                  cells=cells, checks=[Check("appeals.sum", "review", "pass", "0 = 0 + 0 + 0 + 0")])
+                  cells=cells, checks=[Check("appeals.sum", "review", "pass", "0 = 0 + 0 + 0 + 0")],
+                  warnings=["a table row was read from flattened text"])
 
 
 def page(url: str, kind: str, body: bytes, report: Report | None, *, error: str | None = None,
@@ -107,6 +108,8 @@ def test_an_attachment_only_page_takes_cells_and_sections_from_its_file_in_eithe
     assert stored["cells"][("applications", "new", "total")] == (3.0, True, "3", "件")
     assert stored["sections"][0] == ("一、总体情况", "……") and stored["text"].startswith("一、总体情况")
     assert stored["checks"] == [("appeals.sum", "review", "pass", "0 = 0 + 0 + 0 + 0")]
+    assert stored["warnings"] == ["attachment-only page: the report is in 2 attachment(s)",
+                                  "P020210125583127615802.pdf: a table row was read from flattened text"]
 
     # the file first, the page later, in another database: the same report
     other_url = f"sqlite:///{tmp_path / 'other.db'}"
