@@ -15,7 +15,8 @@ That state: a page with its own statistics table stays primary; each attached fi
 disagree is a `warn` finding `attachment_vs_page`. A page without a table of its own (an attachment-only
 page) takes its cells, sections, checks, text and format from its first linked file that is a report (the
 first by link order among those of the page's report year) and the file's warnings after its own, keeps its
-own metadata, and compares its other files with that one (`attachment_vs_attachment`). Every cell row names the page it was read from.
+own metadata, and compares its other files with that one (`attachment_vs_attachment`). Every cell row names
+the page it was read from.
 """
 
 from __future__ import annotations
@@ -174,8 +175,8 @@ def _cross_check(conn: Connection, insert, report, own: Sequence, files: list[_F
         conn.execute(delete(m.CheckResult).where(m.CheckResult.id.in_([c.id for c in derived])))
     start = max((c.position for c in checks if c.rule not in DERIVED_RULES), default=-1) + 1
     if desired:
-        conn.execute(insert(m.CheckResult).on_conflict_do_nothing(), [{"report_id": report.id, "position": start + i, **d}
-                                             for i, d in enumerate(desired)])
+        conn.execute(insert(m.CheckResult).on_conflict_do_nothing(),
+                     [{"report_id": report.id, "position": start + i, **d} for i, d in enumerate(desired)])
 
 
 def _take_from_file(conn: Connection, insert, report, files: list[_File]) -> int:

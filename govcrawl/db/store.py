@@ -228,8 +228,7 @@ class Store:
                 for page_id, report_id in conn.execute(
                     select(m.Report.page_id, m.Report.id).where(m.Report.page_id.in_(list(fresh))))
             }
-            cells, sections, checks, attachments = [], [], [], []
-            joined = set()  # new reports that link files (govcrawl.db.attachments)
+            cells, sections, checks, attachments, joined = [], [], [], [], set()
             for page_id, (_, report) in reported.items():
                 result.reports += 1
                 result.cells += len(report.cells)
