@@ -14,8 +14,9 @@ That state: a page with its own statistics table stays primary; each attached fi
 (same report year and generation where both are known) is compared cell by cell, and a cell on which they
 disagree is a `warn` finding `attachment_vs_page`. A page without a table of its own (an attachment-only
 page) takes its cells, sections, checks, text and format from its first linked file that is a report (the
-first by link order among those of the page's report year), keeps its own metadata, and compares its other
-files with that one (`attachment_vs_attachment`). Every cell row names the page it was read from.
+first by link order among those of the page's report year) and the file's warnings after its own, keeps its
+own metadata, and compares its other files with that one (`attachment_vs_attachment`). Every cell row names
+the page it was read from.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, select, text, update
 
 from govcrawl.db import models as m
 from govcrawl.db.values import cell_value
@@ -64,14 +65,35 @@ def cell_rows(report_id: int, document_page_id: int, cells: Iterable) -> list[di
     return list(rows.values())
 
 
-def sync_reports(conn: Connection, insert, report_ids: Iterable[int], url_hash) -> int:
-    """Bring each report to its joined state (see the module docstring); returns the cell rows written."""
-    report_ids = sorted(set(report_ids))
+def join_reports(conn: Connection, insert, report_ids: Iterable[int], file_urls: Iterable[str], url_hash) -> int:
+    """After a batch: bring to their joined state the reports it stored that link files (`report_ids`) and
+    the reports, stored before or now, that link a file it read (`file_urls`). Returns the cell rows written."""
+    report_ids, file_urls = set(report_ids), sorted(set(file_urls))
+    if conn.dialect.name == "postgresql":
+        # Two crawls writing into one database: the one storing a page and the one storing its file must
+        # not both look before the other commits. A lock per file URL, taken in one order, makes the second
+        # see the first's rows. (SQLite runs one write transaction at a time.)
+        urls = set(file_urls) | set(conn.scalars(select(m.ReportAttachment.url)
+                                                 .where(m.ReportAttachment.report_id.in_(report_ids))))
+        for key in sorted({int(url_hash(url)[:15], 16) for url in urls}):
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    if file_urls:
+        report_ids.update(conn.scalars(select(m.ReportAttachment.report_id)
+                                       .where(m.ReportAttachment.url.in_(file_urls))))
+    return _sync(conn, insert, sorted(report_ids), url_hash)
+
+
+def _sync(conn: Connection, insert, report_ids: list[int], url_hash) -> int:
     if not report_ids:
         return 0
+    # FOR UPDATE: reports are rewritten by one transaction at a time, each seeing the files committed before.
+    reports = conn.execute(select(m.Report).where(m.Report.id.in_(report_ids)).order_by(m.Report.id)
+                           .with_for_update()).all()
     files = _linked_files(conn, report_ids, url_hash)
     written = 0
-    for report in conn.execute(select(m.Report).where(m.Report.id.in_([r for r in report_ids if r in files]))):
+    for report in reports:
+        if report.id not in files:
+            continue
         own = conn.execute(select(m.ReportCell).where(m.ReportCell.report_id == report.id,
                                                       m.ReportCell.document_page_id == report.page_id)
                            .order_by(m.ReportCell.id)).all()
@@ -154,8 +176,8 @@ def _cross_check(conn: Connection, insert, report, own: Sequence, files: list[_F
         conn.execute(delete(m.CheckResult).where(m.CheckResult.id.in_([c.id for c in derived])))
     start = max((c.position for c in checks if c.rule not in DERIVED_RULES), default=-1) + 1
     if desired:
-        conn.execute(insert(m.CheckResult), [{"report_id": report.id, "position": start + i, **d}
-                                             for i, d in enumerate(desired)])
+        conn.execute(insert(m.CheckResult).on_conflict_do_nothing(),
+                     [{"report_id": report.id, "position": start + i, **d} for i, d in enumerate(desired)])
 
 
 def _take_from_file(conn: Connection, insert, report, files: list[_File]) -> int:
@@ -179,7 +201,10 @@ def _take_from_file(conn: Connection, insert, report, files: list[_File]) -> int
     fields = {"format": record["format"], "text": record["text"] or "",
               "generation": record["generation"] or report.generation,
               "report_year": report.report_year or record["report_year"],
-              "title": report.title or record["title"], "agency": report.agency or record["agency"]}
+              "title": report.title or record["title"], "agency": report.agency or record["agency"],
+              # the page's own warnings, then the file's, named by the file
+              "warnings": [w for w in report.warnings if not w.startswith(tuple(f"{f.name}: " for f in files))]
+              + [f"{primary.name}: {w}" for w in record["warnings"]]}
     if _current(conn, report, fields, cells, sections, check_rows):
         return 0
     for model in (m.ReportCell, m.ReportSection, m.CheckResult):
@@ -187,7 +212,7 @@ def _take_from_file(conn: Connection, insert, report, files: list[_File]) -> int
     conn.execute(update(m.Report).where(m.Report.id == report.id).values(**fields))
     for model, rows in ((m.ReportCell, cells), (m.ReportSection, sections), (m.CheckResult, check_rows)):
         if rows:
-            conn.execute(insert(model), rows)
+            conn.execute(insert(model).on_conflict_do_nothing(), rows)
     return len(cells)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from w3lib.url import safe_url_string
 
 from govcrawl.db import models as m
-from govcrawl.db.attachments import file_record, sync_reports
+from govcrawl.db.attachments import file_record, join_reports
 from govcrawl.db.bulk import copy_rows
 from govcrawl.db.outage import is_transient
 from govcrawl.db.values import abbreviate, cell_value
@@ -250,10 +250,7 @@ class Store:
             for model, rows in children.items():
                 if rows:
                     self._insert_new_rows(conn, model, rows)
-            if read_files:  # the reports, stored before or just now, that link a file read in this batch
-                joined.update(conn.scalars(select(m.ReportAttachment.report_id)
-                                           .where(m.ReportAttachment.url.in_(read_files))))
-            result.cells += sync_reports(conn, self._insert, joined, url_hash)
+            result.cells += join_reports(conn, self._insert, joined, read_files, url_hash)
         return result
 
     def _insert_new_rows(self, conn, model, rows: list[dict[str, Any]]) -> None:

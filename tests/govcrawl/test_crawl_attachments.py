@@ -42,7 +42,8 @@ def file_report(url: str, fmt: str, new_total: int, granted: int | None = 0) -> 
     return Report(url=url, title="政府信息公开工作年度报告", agency=None, report_year=2020, generation="2019",
                   is_report=True, format=fmt, text="一、总体情况\n……\n二、主动公开政府信息情况\n……",
                   sections=[Section("一、总体情况", "……"), Section("二、主动公开政府信息情况", "……")],
-                  cells=cells, checks=[Check("appeals.sum", "review", "pass", "0 = 0 + 0 + 0 + 0")])
+                  cells=cells, checks=[Check("appeals.sum", "review", "pass", "0 = 0 + 0 + 0 + 0")],
+                  warnings=["a table row was read from flattened text"])
 
 
 def page(url: str, kind: str, body: bytes, report: Report | None, *, error: str | None = None,
@@ -107,6 +108,8 @@ def test_an_attachment_only_page_takes_cells_and_sections_from_its_file_in_eithe
     assert stored["cells"][("applications", "new", "total")] == (3.0, True, "3", "件")
     assert stored["sections"][0] == ("一、总体情况", "……") and stored["text"].startswith("一、总体情况")
     assert stored["checks"] == [("appeals.sum", "review", "pass", "0 = 0 + 0 + 0 + 0")]
+    assert stored["warnings"] == ["attachment-only page: the report is in 2 attachment(s)",
+                                  "P020210125583127615802.pdf: a table row was read from flattened text"]
 
     # the file first, the page later, in another database: the same report
     other_url = f"sqlite:///{tmp_path / 'other.db'}"
@@ -229,3 +232,52 @@ def test_judging_pages():
     cut = file_report(PDF_URL, "pdf", 1)
     judge(page(PDF_URL, "attachment", b"", cut, link_text="四平市铁东区民政局2020年政府信息公开工..."))
     assert cut.title == "政府信息公开工作年度报告"  # a truncated link text is not a title
+
+
+def test_a_page_and_its_file_stored_at_once_by_two_crawls_are_joined(postgres_url):
+    """PostgreSQL, two writers: while one transaction holds the page's new report (not yet committed), the
+    other stores the file; it must wait for the first and then join the report, not miss it."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+    from sqlalchemy.dialects import postgresql
+
+    from govcrawl.db.attachments import join_reports
+    from govcrawl.db.store import url_hash
+
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    store = Store(engine)
+    store.upsert_portals(load_registry(SEEDS / "portals").values())
+    first = engine.connect()
+    transaction = first.begin()
+    page_id = first.execute(postgresql.insert(m.Page).returning(m.Page.id), {
+        "portal_id": "220303-qzf", "kind": "document", "url": PAGE_URL, "url_hash": url_hash(PAGE_URL),
+        "content_hash": "c", "is_report": True}).scalar_one()
+    report_id = first.execute(postgresql.insert(m.Report).returning(m.Report.id), {
+        "page_id": page_id, "portal_id": "220303-qzf", "url": PAGE_URL, "title": TITLE, "text": "",
+        "warnings": []}).scalar_one()
+    first.execute(postgresql.insert(m.ReportAttachment), {"report_id": report_id, "position": 0, "url": PDF_URL,
+                                                          "text": "附件"})
+    assert join_reports(first, postgresql.insert, {report_id}, [], url_hash) == 0  # its file is not in yet
+
+    second = threading.Thread(target=store.write_pages, args=([pdf_page()],))
+    second.start()
+    with engine.connect() as watcher:  # wait until the file's writer waits for the page's
+        for _ in range(200):
+            if watcher.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                                    )).scalar_one():
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the transaction storing the file did not wait for the one storing its page")
+    transaction.commit()
+    first.close()
+    second.join(timeout=60)
+    with Session(engine) as session:
+        documents = set(session.scalars(select(m.ReportCell.document_page_id)
+                                        .where(m.ReportCell.report_id == report_id)))
+        pdf_id = session.scalars(select(m.Page.id).where(m.Page.url == PDF_URL)).one()
+    engine.dispose()
+    assert documents == {pdf_id}
