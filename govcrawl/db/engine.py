@@ -69,7 +69,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             # SQLite alters a table by copying it and dropping the original, which enforced foreign keys
             # referring to it forbid; the pragma only takes effect outside a transaction.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            # The same copy-and-rename would fail on the views that name the table (migration 0004): with
+            # The same copy-and-rename would fail on the views that name the table (migration 0006): with
             # legacy renames SQLite leaves the views alone, and they find the renamed copy by its name.
             connection.exec_driver_sql("PRAGMA legacy_alter_table=ON")
             connection.commit()

@@ -209,7 +209,7 @@ Index("ix_report_attachments_url", ReportAttachment.url, postgresql_using="hash"
 
 class CellLabel(Base):
     """The data dictionary's labels of each canonical cell, rewritten from extractors.dictionary after every
-    upgrade (govcrawl.db.views); the views cells_labelled and reports_overview (migration 0004) use it."""
+    upgrade (govcrawl.db.views); the views cells_labelled and reports_overview (migration 0006) use it."""
 
     __tablename__ = "cell_labels"
 

@@ -1,7 +1,7 @@
 """SQL that makes the stored rows pleasant to query by hand: the dictionary's labels as a table, and views
 joining them to the cells and summarising each report (its checks, its legal publication deadline).
 
-The views are created by migration 0004; the labels are rewritten from the data dictionary after every
+The views are created by migration 0006; the labels are rewritten from the data dictionary after every
 upgrade (refresh_labels), so a label added to extractors/templates.py reaches the database on the next crawl.
 """
 

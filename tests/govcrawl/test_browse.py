@@ -1,4 +1,4 @@
-"""`govcrawl browse`: the labelled views (migration 0004) on both databases, and Datasette answering real HTTP
+"""`govcrawl browse`: the labelled views (migration 0006) on both databases, and Datasette answering real HTTP
 requests with the dictionary's metadata, facets and canned queries."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 with its report, agency, year, region and Chinese labels) and reports_overview (each report with its checks'
 status and whether it was published after the legal deadline).
 
-Revision ID: 0004
+Revision ID: 0006
 Revises: 0005 (the views read reports.format and report_cells.document_page_id, which 0005 adds)
 Create Date: 2026-11-27 13:00:00
 
@@ -14,7 +14,7 @@ from alembic import op
 
 from govcrawl.db.views import DROP_VIEWS, create_views_sql
 
-revision: str = '0004'
+revision: str = '0006'
 down_revision: Union[str, Sequence[str], None] = '0005'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
