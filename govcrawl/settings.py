@@ -47,6 +47,9 @@ DOWNLOADER_MIDDLEWARES = {
     # answer replayed requests before anything would touch the network.
     "govcrawl.archive.middlewares.WarcArchiveMiddleware": 950,
     "govcrawl.archive.middlewares.ReplayMiddleware": 960,
+    # Inside the archive (it records the 304 as received), outside decompression (a stored list page it
+    # answers a 304 with is decoded like a live one); only on with GOVCRAWL_INCREMENTAL (govcrawl harvest).
+    "govcrawl.harvest.incremental.IncrementalMiddleware": 920,
 }
 
 # Scrapy starts this many tasks for the output of every response; a callback here yields one page (a list
@@ -79,6 +82,10 @@ GOVCRAWL_DB_BATCH_SIZE = 200  # pages per write transaction
 GOVCRAWL_DB_FLUSH_SECONDS = 5.0  # a slow crawl still gets its rows written every few seconds
 GOVCRAWL_EXTRACT_EXECUTOR = "process"  # "thread" keeps everything in one process (debugging)
 GOVCRAWL_EXTRACT_WORKERS = 0  # 0 means one per CPU core
+GOVCRAWL_INCREMENTAL = False  # skip/revalidate what is already stored (`govcrawl harvest` turns it on)
+GOVCRAWL_FULL = False  # with GOVCRAWL_INCREMENTAL: revalidate every stored URL (`govcrawl harvest --full`)
+GOVCRAWL_RECENT_YEARS = 2  # reports of this year and last year are still corrected; revalidate them nightly
+GOVCRAWL_RUN_MODE = None  # what crawl_runs.mode records; None means "crawl" or "replay"
 
 # Replay answers from local files: the politeness limits above protect servers that are not involved.
 REPLAY_SETTINGS = {

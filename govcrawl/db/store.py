@@ -18,7 +18,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from w3lib.url import safe_url_string
 
+from extractors import __version__ as EXTRACTOR_VERSION
 from govcrawl.db import models as m
+from govcrawl.db import versions
 
 if TYPE_CHECKING:
     from govcrawl.items import FetchedPage
@@ -198,6 +200,7 @@ class Store:
         with self.engine.begin() as conn:
             conn.execute(self._insert(m.Page).on_conflict_do_nothing(), list(page_rows.values()))
             page_ids = self._page_ids(conn, page_rows.keys())
+            versions.mark_withdrawn(conn, pages, url_hash)
             if files:
                 conn.execute(self._insert(m.AttachmentFile).on_conflict_do_nothing(), list(files.values()))
             reported = {}
@@ -216,6 +219,7 @@ class Store:
                     self._insert(m.Report).on_conflict_do_nothing(),
                     [_report_row(page_id, page, report) for page_id, (page, report) in fresh.items()],
                 )
+                versions.refresh_current(conn, (url_hash(page.url) for page, _ in fresh.values()))
             report_ids = {
                 page_id: report_id
                 for page_id, report_id in conn.execute(
@@ -308,6 +312,8 @@ def _report_row(page_id: int, page: FetchedPage, report) -> dict[str, Any]:
         "generation": report.generation,
         "text": report.text or "",
         "warnings": list(report.warnings),
+        "extractor_version": EXTRACTOR_VERSION,
+        "result_hash": versions.result_hash(report),
     }
 
 

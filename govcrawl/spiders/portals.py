@@ -16,6 +16,7 @@ from extractors.decode import DecodeError, decode
 from govcrawl.adapters import PlatformAdapter, adapter_for
 from govcrawl.adapters.base import Link, is_attachment_url
 from govcrawl.archive.middlewares import META_FETCHED_AT, META_HEADERS, META_WARC, reason_phrase
+from govcrawl.harvest import AlreadyHarvested
 from govcrawl.items import FetchedPage
 from govcrawl.registry import PortalEntry, load_registry, select_portals
 from govcrawl.settings import REPLAY_SETTINGS
@@ -115,6 +116,8 @@ class PortalsSpider(scrapy.Spider):
         yield self._page(response)
 
     def on_error(self, failure: Failure):
+        if failure.check(AlreadyHarvested):  # incremental harvest: the stored outcome stands
+            return
         request = failure.request
         info = request.meta.get(META_PAGE, {})
         page = FetchedPage(
