@@ -37,9 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--site", default="seeds/site")
     serve.add_argument("--port", type=int, default=8080)
 
+    from govcrawl.harvest.commands import add_commands as add_harvest_commands
+
+    handlers = {"export": _export, "migrate": _migrate, "build-seeds": _build, "serve-seeds": _serve,
+                **add_harvest_commands(commands)}
     args = parser.parse_args(argv)
     try:
-        handler = {"export": _export, "migrate": _migrate, "build-seeds": _build, "serve-seeds": _serve}[args.command]
+        handler = handlers[args.command]
         return handler(args)
     except BrokenPipeError:
         # `govcrawl export | head`: the reader has all it wanted; not an error.

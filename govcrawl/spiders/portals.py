@@ -133,6 +133,7 @@ class PortalsSpider(scrapy.Spider):
             page = self._page(response)
             page.error = _describe_failure(failure)
         self.crawler.stats.inc_value("govcrawl/failed_pages")
+        self.crawler.stats.inc_value(f"govcrawl/harvest/failed/{page.portal_id}")
         self.logger.warning("Failed %s: %s", request.url, page.error)
         yield page
 

@@ -1,0 +1,111 @@
+"""The harvest's monitors (spidermon), run when the spider closes; `govcrawl harvest` stores their results
+with the run, prints them, and fails the night when one fails.
+
+* items: every stored page validates against govcrawl/harvest/page_schema.json (spidermon's
+  ItemValidationPipeline counts the errors; ItemValidationMonitor fails on any);
+* finish reason: the crawl ended with "finished" (not a shutdown, a timeout or an error);
+* failed pages: at most GOVCRAWL_MONITOR_MAX_FAILED_RATIO of the pages handled failed;
+* silent portals: a portal that gave report links in an earlier run and gives none now has most likely
+  changed its column layout; the run fails naming it.
+
+spidermon's own Scrapy extension cannot run them here: its runner (SpiderMonitorRunner) logs through
+`Spider.log()`, which Scrapy 2.19 deprecates, so under `-W error` the ScrapyDeprecationWarning aborts the
+suite before any monitor runs (spidermon 1.27). `MonitorsExtension` below runs the same spidermon suite
+with spidermon's plain MonitorRunner instead; its ItemValidationPipeline works unchanged.
+"""
+
+from __future__ import annotations
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from spidermon import Monitor, MonitorSuite, monitors
+from spidermon.contrib.scrapy.monitors import FinishReasonMonitor, ItemValidationMonitor
+from spidermon.core.actions import Action
+from spidermon.runners import MonitorRunner
+from sqlalchemy import inspect, select
+
+from govcrawl.db import models as m
+from govcrawl.db.engine import make_engine, resolve_database_url
+from govcrawl.harvest.incremental import report_links_stat
+
+RESULTS_STAT = "govcrawl/monitors"
+SILENT_STAT = "govcrawl/monitors/silent_portals"
+
+
+@monitors.name("failed pages")
+class FailedPagesMonitor(Monitor):
+    @monitors.name("failed-page ratio")
+    def test_failed_page_ratio(self):
+        stats = self.data.crawler.stats
+        failed = stats.get_value("govcrawl/failed_pages", 0)
+        handled = failed + stats.get_value("item_scraped_count", 0)
+        limit = self.data.crawler.settings.getfloat("GOVCRAWL_MONITOR_MAX_FAILED_RATIO")
+        ratio = failed / handled if handled else 0.0
+        self.assertLessEqual(ratio, limit, f"{failed} of {handled} pages failed ({ratio:.0%} > {limit:.0%})")
+
+
+@monitors.name("silent portals")
+class SilentPortalMonitor(Monitor):
+    @monitors.name("every portal that gave report links before still gives some")
+    def test_no_portal_went_silent(self):
+        crawler = self.data.crawler
+        stats = crawler.stats
+        run_id = stats.get_value("govcrawl/run_id")
+        portal_ids = [p.id for p in crawler.spider.portals]
+        before = _portals_with_links_before(crawler.settings.get("DATABASE_URL"), run_id)
+        silent = sorted(p for p in portal_ids if p in before and not stats.get_value(report_links_stat(p), 0))
+        stats.set_value(SILENT_STAT, silent)
+        self.assertFalse(silent, "no report links from " + ", ".join(silent) + " (links in earlier runs: "
+                         "has the column layout changed?)")
+
+
+def _portals_with_links_before(database_url: str | None, run_id: int | None) -> set[str]:
+    engine = make_engine(resolve_database_url(database_url))
+    try:
+        if "crawl_runs" not in inspect(engine).get_table_names():
+            return set()
+        with engine.connect() as conn:
+            rows = conn.scalars(select(m.CrawlRun.portal_counts)
+                                .where(m.CrawlRun.id != run_id, m.CrawlRun.portal_counts.is_not(None)))
+            return {p for counts in rows for p, c in counts.items() if c.get("report_links")}
+    finally:
+        engine.dispose()
+
+
+class KeepResults(Action):
+    """Put the outcome of every monitor into the crawl stats, where `govcrawl harvest` reads them."""
+
+    def run_action(self):
+        stats = self.data.crawler.stats
+        results = []
+        for item in self.result.monitor_results:
+            monitor = item.item
+            result = {"name": monitor.name, "status": item.status.lower(), "detail": item.reason or ""}
+            if isinstance(monitor, SilentPortalMonitor):
+                result["portals"] = stats.get_value(SILENT_STAT, [])
+            results.append(result)
+        stats.set_value(RESULTS_STAT, results)
+
+
+class HarvestMonitors(MonitorSuite):
+    monitors = [ItemValidationMonitor, FinishReasonMonitor, FailedPagesMonitor, SilentPortalMonitor]
+    monitors_finished_actions = [KeepResults]
+
+
+class MonitorsExtension:
+    """Run HarvestMonitors when the spider closes (enabled by GOVCRAWL_MONITORS)."""
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("GOVCRAWL_MONITORS"):
+            raise NotConfigured
+        return cls(crawler)
+
+    def spider_closed(self, spider, reason: str) -> None:
+        # CoreStats (connected first) has set finish_reason by now.
+        MonitorRunner().run(HarvestMonitors(crawler=self.crawler), stats=self.crawler.stats.get_stats(),
+                            stats_history=[], crawler=self.crawler, spider=spider, job=None)
