@@ -14,7 +14,7 @@ from govcrawl.db import models as m
 from govcrawl.db.versions import GONE
 from govcrawl.harvest.incremental import report_links_stat, unchanged_stat
 
-FAILING = ("failure", "error")  # spidermon's statuses of a monitor that failed or broke (not ok/skipped)
+FAILING = ("fail", "error")  # spidermon's statuses of a monitor that failed or broke (not ok/skipped)
 COLUMNS = ("new", "changed", "unchanged", "withdrawn", "failed", "report_links")
 
 

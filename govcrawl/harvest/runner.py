@@ -96,7 +96,10 @@ def harvest(*, data: Path, database_url: str | None = None, portals: str | None 
         deferred = process.crawl(crawler, **({"portal": portals} if portals else {}))
         deferred.addErrback(lambda failure: errors.append(f"{failure.type.__name__}: {failure.value}"))
         process.start()
-        stats = crawler.stats.get_stats()
+        try:
+            stats = crawler.stats.get_stats()
+        except RuntimeError:  # the crawler failed before its stats existed (e.g. a bad portal id)
+            stats = {}
         outcome = Outcome(run_id=stats.get("govcrawl/run_id"), finish_reason=stats.get("finish_reason"),
                           monitors=list(stats.get(RESULTS_STAT, [])),
                           error=errors[0] if errors else None)
@@ -121,7 +124,7 @@ def harvest(*, data: Path, database_url: str | None = None, portals: str | None 
 
 
 def report(outcome: Outcome, database_url: str | None, out=sys.stdout) -> None:
-    print(f"harvest run {outcome.run_id}: finish reason {outcome.finish_reason or '(none)'}, "
+    print(f"harvest run {outcome.run_id or '(not recorded)'}: finish reason {outcome.finish_reason or '(none)'}, "
           f"database {describe(resolve_database_url(database_url))}", file=out)
     if outcome.figures or outcome.monitors:
         print(format_table(outcome.figures, outcome.monitors), file=out)
