@@ -8,7 +8,9 @@ import os
 import socket
 
 import pytest
+from sqlalchemy import create_engine
 
+from govcrawl.export import iter_reports
 from harvestkit import Site, query, row_counts, run_harvest
 
 ELHT_LIST = "http://www.elht.gov.cn/zwgk/zfxxgk/xxgknb/"
@@ -118,6 +120,12 @@ def test_recent_reports_are_revalidated_and_changes_become_versions(tmp_path, si
     # exports show the current versions only, withdrawn ones marked
     current = query(database_url, "select count(*) from reports where is_current")[0][0]
     assert current == before["reports"] + 1
+    engine = create_engine(database_url)
+    exported = {r["url"]: r for r in iter_reports(engine)}
+    engine.dispose()
+    assert len(exported) == current
+    assert "修订" in exported[ELHT_REPORT]["title"] and exported[ELHT_REPORT]["withdrawn_at"] is None
+    assert exported[JLGXJ_REPORT]["withdrawn_at"] == withdrawn[0][0][:10]
 
 
 def test_full_revalidates_old_reports_conditionally(tmp_path, site):
