@@ -225,33 +225,56 @@ class Store:
                 for page_id, report_id in conn.execute(
                     select(m.Report.page_id, m.Report.id).where(m.Report.page_id.in_(list(fresh))))
             }
-            cells, sections, checks, attachments = [], [], [], []
+            children = []
             for page_id, (_, report) in reported.items():
                 result.reports += 1
                 result.cells += len(report.cells)
                 result.failed_checks += sum(c.status == "fail" for c in report.checks)
                 report_id = report_ids.get(page_id)
-                if report_id is None:
-                    continue  # stored before
-                cells.extend(_cell_rows(report_id, report.cells))
-                sections.extend(
-                    {"report_id": report_id, "position": i, "heading": s.heading, "text": s.text}
-                    for i, s in enumerate(report.sections)
-                )
-                checks.extend(
-                    {"report_id": report_id, "position": i, "rule": c.rule, "scope": c.scope,
-                     "status": c.status, "detail": c.detail}
-                    for i, c in enumerate(report.checks)
-                )
-                attachments.extend(
-                    {"report_id": report_id, "position": i, "url": attachment_url(a.url), "text": a.text}
-                    for i, a in enumerate(report.attachments)
-                )
-            for model, rows in ((m.ReportCell, cells), (m.ReportSection, sections),
-                                (m.CheckResult, checks), (m.ReportAttachment, attachments)):
-                if rows:
-                    conn.execute(self._insert(model).on_conflict_do_nothing(), rows)
+                if report_id is not None:  # else stored before
+                    children.append((report_id, report))
+            self._write_children(conn, children)
         return result
+
+    def _write_children(self, conn, reports: Sequence[tuple[int, Any]]) -> None:
+        """The cells, sections, checks and attachment links of newly inserted reports."""
+        cells, sections, checks, attachments = [], [], [], []
+        for report_id, report in reports:
+            cells.extend(_cell_rows(report_id, report.cells))
+            sections.extend(
+                {"report_id": report_id, "position": i, "heading": s.heading, "text": s.text}
+                for i, s in enumerate(report.sections)
+            )
+            checks.extend(
+                {"report_id": report_id, "position": i, "rule": c.rule, "scope": c.scope,
+                 "status": c.status, "detail": c.detail}
+                for i, c in enumerate(report.checks)
+            )
+            attachments.extend(
+                {"report_id": report_id, "position": i, "url": attachment_url(a.url), "text": a.text}
+                for i, a in enumerate(report.attachments)
+            )
+        for model, rows in ((m.ReportCell, cells), (m.ReportSection, sections),
+                            (m.CheckResult, checks), (m.ReportAttachment, attachments)):
+            if rows:
+                conn.execute(self._insert(model).on_conflict_do_nothing(), rows)
+
+    def add_report_versions(self, versions_: Sequence[tuple[int, FetchedPage, Any]]) -> int:
+        """Store re-extractions (page id, the page, its new Report) of already stored pages as new report
+        versions, each the current one of its URL; returns how many were new."""
+        if not versions_:
+            return 0
+        rows = {(page_id, versions.result_hash(report)): (page_id, page, report)
+                for page_id, page, report in versions_}
+        with self.engine.begin() as conn:
+            conn.execute(self._insert(m.Report).on_conflict_do_nothing(),
+                         [_report_row(page_id, page, report) for page_id, page, report in rows.values()])
+            ids = {(page_id, h): report_id for report_id, page_id, h in conn.execute(
+                select(m.Report.id, m.Report.page_id, m.Report.result_hash)
+                .where(m.Report.page_id.in_({page_id for page_id, _ in rows})))}
+            self._write_children(conn, [(ids[key], report) for key, (_, _, report) in rows.items() if key in ids])
+            versions.refresh_current(conn, (url_hash(page.url) for _, page, _ in rows.values()))
+        return len(rows)
 
     @staticmethod
     def _page_ids(conn, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:

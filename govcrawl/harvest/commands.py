@@ -22,7 +22,15 @@ def add_commands(commands) -> dict:
     runs = commands.add_parser("runs", help="recent runs with their per-portal figures and monitor results")
     runs.add_argument("--db")
     runs.add_argument("--limit", type=int, default=10)
-    return {"harvest": _harvest, "runs": _runs}
+
+    reextract = commands.add_parser("reextract", help="run the current extractor over archived pages (no network) "
+                                                      "and store new versions where the result changed")
+    reextract.add_argument("--db")
+    reextract.add_argument("--archive", help="read the pages from this WARC file or folder (default: where the "
+                                             "database says each page was archived)")
+    reextract.add_argument("--portal", help="only these portals (comma-separated ids)")
+    reextract.add_argument("--workers", type=int, default=0, help="extraction processes (default: one per core)")
+    return {"harvest": _harvest, "runs": _runs, "reextract": _reextract}
 
 
 def _harvest(args) -> int:
@@ -67,3 +75,14 @@ def _runs(args) -> int:
     if not runs:
         print("no runs recorded", file=sys.stderr)
     return 0
+
+
+def _reextract(args) -> int:
+    from govcrawl.harvest.reextract import reextract
+
+    portals = [p.strip() for p in args.portal.split(",") if p.strip()] if args.portal else None
+    result = reextract(args.db, archive=args.archive, portals=portals, workers=args.workers)
+    print(f"reextract: {result.pages} page(s) in {result.seconds:.1f} s ({result.pages_per_second:.1f}/s): "
+          f"{result.new_versions} new version(s), {result.unchanged} unchanged, {result.not_report} no longer "
+          f"taken for a report, {result.not_in_archive} not in the archive, {result.failed} failed")
+    return 1 if result.failed else 0

@@ -17,6 +17,18 @@ from govcrawl.items import FetchedPage
 logger = logging.getLogger(__name__)
 
 
+def extraction_pool(kind: str, workers: int) -> Executor:
+    """The extraction workers: processes (or threads, for debugging) running govcrawl.extraction."""
+    if kind == "thread":
+        return ThreadPoolExecutor(workers, thread_name_prefix="extract")
+    # forkserver: forking the crawler process itself would copy the reactor and its threads. The server
+    # preloads the extractor (workers start warm) instead of the default `__main__`, which would re-run
+    # a script that starts a CrawlerProcess without a `__name__` guard.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["govcrawl.extraction", "extractors"])
+    return ProcessPoolExecutor(workers, mp_context=context)
+
+
 class ExtractPipeline:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
@@ -33,14 +45,7 @@ class ExtractPipeline:
         return cls(crawler)
 
     def _new_executor(self) -> Executor:
-        if self.kind == "thread":
-            return ThreadPoolExecutor(self.workers, thread_name_prefix="extract")
-        # forkserver: forking the crawler process itself would copy the reactor and its threads. The server
-        # preloads the extractor (workers start warm) instead of the default `__main__`, which would re-run
-        # a script that starts a CrawlerProcess without a `__name__` guard.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["govcrawl.extraction", "extractors"])
-        return ProcessPoolExecutor(self.workers, mp_context=context)
+        return extraction_pool(self.kind, self.workers)
 
     def open_spider(self) -> None:
         self.executor = self._new_executor()
