@@ -6,7 +6,9 @@
 * A report or attachment URL with a definitive stored outcome (stored, report or not; or 404/410) is not
   requested again, except recent reports (report_year this year or last year, GOVCRAWL_RECENT_YEARS) and,
   with GOVCRAWL_FULL, every URL: those are revalidated conditionally, and a 304 means "unchanged".
-* Transient failures (timeouts, 5xx, ...) are not definitive, so the URL is simply fetched again.
+* Transient failures (timeouts, 5xx, ...) are not definitive, so the URL is simply fetched again; so is a
+  stored document one of whose attachments has no definitive outcome yet, or that a run which never finished
+  (killed) stored: its attachment links must be followed again.
 
 Validators (ETag, Last-Modified) are remembered per URL in `url_validators`.
 
@@ -60,6 +62,7 @@ class KnownState:
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     definitive: set[str] = field(default_factory=set)  # url hashes of documents/attachments
     recent: set[str] = field(default_factory=set)  # url hashes of recent reports (and their attachments)
+    revisit: set[str] = field(default_factory=set)  # documents whose attachment links must be followed again
     list_copies: dict[str, WarcLocation] = field(default_factory=dict)  # newest stored list page
 
 
@@ -83,6 +86,11 @@ def load_state(engine, *, recent_since: int) -> KnownState:
                                       .where(m.Page.kind == "attachment", m.Page.parent_url.is_not(None))):
             if url_hash(parent) in report_hashes:
                 state.recent.add(h)
+            if h not in state.definitive:
+                state.revisit.add(url_hash(parent))
+        state.revisit.update(conn.scalars(
+            select(m.Page.url_hash).join(m.CrawlRun, m.CrawlRun.id == m.Page.run_id)
+            .where(m.Page.kind == "document", m.CrawlRun.finished_at.is_(None)).distinct()))
         rows = conn.execute(
             select(m.Page.url_hash, m.Page.warc_file, m.Page.warc_offset, m.Page.warc_length, m.Page.warc_record_id)
             .where(m.Page.kind == "list", ok, m.Page.status == 200, m.Page.warc_file.is_not(None))
@@ -114,9 +122,10 @@ class IncrementalMiddleware:
     def spider_opened(self, spider) -> None:
         # The item pipelines have created/upgraded the schema by now; one read before the first request.
         self.state = load_state(self.engine, recent_since=self.recent_since)
-        logger.info("Incremental harvest%s: %d known report/attachment URL(s) (%d recent), %d list page(s)",
-                    " (--full: revalidating everything)" if self.full else "", len(self.state.definitive),
-                    len(self.state.recent), len(self.state.list_copies))
+        logger.info("Incremental harvest%s: %d known report/attachment URL(s) (%d recent, %d to revisit), "
+                    "%d list page(s)", " (--full: revalidating everything)" if self.full else "",
+                    len(self.state.definitive), len(self.state.recent), len(self.state.revisit),
+                    len(self.state.list_copies))
 
     def spider_closed(self, spider) -> None:
         try:
@@ -137,7 +146,7 @@ class IncrementalMiddleware:
             self.stats.inc_value(report_links_stat(portal))
             if key not in self.state.definitive:
                 return
-            if not (self.full or key in self.state.recent):
+            if not (self.full or key in self.state.recent or key in self.state.revisit):
                 self.stats.inc_value(f"{STATS}/skipped")
                 self.stats.inc_value(unchanged_stat(portal))
                 raise AlreadyHarvested(f"already harvested: {request.url}")

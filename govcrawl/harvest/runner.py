@@ -28,6 +28,7 @@ from govcrawl.db.store import _jsonable
 from govcrawl.harvest.figures import FAILING, format_table, portal_figures
 from govcrawl.harvest.lock import HarvestLock
 from govcrawl.harvest.monitors import RESULTS_STAT
+from govcrawl.harvest.resume import prepare_night
 
 logger = logging.getLogger(__name__)
 
@@ -79,13 +80,16 @@ def harvest(*, data: Path, database_url: str | None = None, portals: str | None 
     night = night or dt.datetime.now(dt.UTC).date()
     database_url = resolve_database_url(database_url)
     jobdir = data / "jobs" / night.isoformat()
+    archive = data / "archive" / night.isoformat()
     with HarvestLock(data / "harvest.lock"):
+        for note in prepare_night(jobdir, archive):
+            logger.warning("Resuming: %s", note)
         crawl_settings = Settings()
         crawl_settings.setmodule("govcrawl.settings", priority="project")
         crawl_settings.update({
             **HARVEST_SETTINGS,
             "DATABASE_URL": database_url,
-            "GOVCRAWL_ARCHIVE_DIR": str(data / "archive" / night.isoformat()),
+            "GOVCRAWL_ARCHIVE_DIR": str(archive),
             "JOBDIR": str(jobdir),
             "GOVCRAWL_FULL": full,
             **(settings or {}),

@@ -21,12 +21,19 @@ FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "GOV
 class Site:
     """seeds/site copied to `root`, served by the portal server; edits take effect on `reload()`."""
 
-    def __init__(self, root: Path) -> None:
-        from govcrawl.seedsite.server import serve
+    def __init__(self, root: Path, delay: float = 0.0) -> None:
+        from govcrawl.seedsite.server import _Handler, serve
+
+        class SlowHandler(_Handler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                time.sleep(delay)  # a slow portal: a harvest can be killed in the middle
+                super().do_GET()
 
         shutil.copytree(SEEDS / "site", root)
         self.root = root
         self.server = serve(root)
+        if delay:
+            self.server.RequestHandlerClass = SlowHandler
         self.server.start_in_thread()
 
     def file(self, url: str) -> Path:
@@ -75,17 +82,22 @@ class Site:
         self.server.stop()
 
 
-def run_harvest(workdir: Path, site: Site, database_url: str, *args: str,
-                timeout: float = 300) -> subprocess.CompletedProcess:
-    """`govcrawl harvest` with its data folder under `workdir`, run from an unrelated directory."""
+def harvest_command(workdir: Path, site: Site, database_url: str, *args: str) -> dict:
+    """subprocess arguments of `govcrawl harvest` with its data folder under `workdir`, run from an unrelated
+    directory."""
     elsewhere = workdir / "elsewhere"
     elsewhere.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-W", "error", "-m", "govcrawl.cli", "harvest", "--db", database_url,
                "--data", str(workdir / "data"), *FAST, *args]
     env = crawl_env(http_proxy=site.server.url)
     env.pop("SCRAPY_SETTINGS_MODULE")  # the command must find its settings itself
-    return subprocess.run(command, cwd=elsewhere, env=env, capture_output=True, text=True, timeout=timeout,
-                          check=False)
+    return {"args": command, "cwd": elsewhere, "env": env}
+
+
+def run_harvest(workdir: Path, site: Site, database_url: str, *args: str,
+                timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(**harvest_command(workdir, site, database_url, *args), capture_output=True, text=True,
+                          timeout=timeout, check=False)
 
 
 def query(database_url: str, sql: str, **params) -> list[tuple]:
