@@ -47,9 +47,11 @@ DOWNLOADER_MIDDLEWARES = {
     # answer replayed requests before anything would touch the network.
     "govcrawl.archive.middlewares.WarcArchiveMiddleware": 950,
     "govcrawl.archive.middlewares.ReplayMiddleware": 960,
-    # Inside the archive (it records the 304 as received), outside decompression (a stored list page it
-    # answers a 304 with is decoded like a live one); only on with GOVCRAWL_INCREMENTAL (govcrawl harvest).
-    "govcrawl.harvest.incremental.IncrementalMiddleware": 920,
+    # Inside the archive (it records the 304 as received) and DownloaderStats (850: a skipped request is
+    # not counted as downloaded, a 304 counts its own bytes), outside redirects and decompression (600/590:
+    # the stored list page it answers a 304 with is handled like a live one). Only on with
+    # GOVCRAWL_INCREMENTAL (govcrawl harvest).
+    "govcrawl.harvest.incremental.IncrementalMiddleware": 800,
 }
 
 # Scrapy starts this many tasks for the output of every response; a callback here yields one page (a list
