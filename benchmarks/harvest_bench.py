@@ -30,11 +30,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from replay_bench import CELL_NUMBER, PER_LIST_PAGE, seed_pages  # noqa: E402
-from sqlalchemy import create_engine, select  # noqa: E402
+from replay_bench import CELL_NUMBER, PER_LIST_PAGE, seed_pages
+from sqlalchemy import create_engine, select
 
-from govcrawl.db import models as m  # noqa: E402
-from govcrawl.seedsite.server import serve  # noqa: E402
+from govcrawl.db import models as m
+from govcrawl.seedsite.server import serve
 
 HOST = "www.harvest-bench.gov.cn"
 COLUMN = f"http://{HOST}/zwgk/ndbg/"

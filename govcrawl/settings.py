@@ -86,6 +86,7 @@ GOVCRAWL_EXTRACT_EXECUTOR = "process"  # "thread" keeps everything in one proces
 GOVCRAWL_EXTRACT_WORKERS = 0  # 0 means one per CPU core
 GOVCRAWL_INCREMENTAL = False  # skip/revalidate what is already stored (`govcrawl harvest` turns it on)
 GOVCRAWL_FULL = False  # with GOVCRAWL_INCREMENTAL: revalidate every stored URL (`govcrawl harvest --full`)
+GOVCRAWL_RESUME_ARCHIVE = None  # a killed night's archive folder: what it archived is not fetched again
 GOVCRAWL_RECENT_YEARS = 2  # reports of this year and last year are still corrected; revalidate them nightly
 GOVCRAWL_MONITORS = False  # run govcrawl.harvest.monitors at the end (`govcrawl harvest` turns it on)
 GOVCRAWL_MONITOR_MAX_FAILED_RATIO = 0.2  # a night where more than a fifth of the pages failed lost too much

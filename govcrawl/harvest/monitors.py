@@ -2,7 +2,7 @@
 with the run, prints them, and fails the night when one fails.
 
 * items: every stored page validates against govcrawl/harvest/page_schema.json (spidermon's
-  ItemValidationPipeline counts the errors; ItemValidationMonitor fails on any);
+  ItemValidationPipeline counts the errors; StoredItemsMonitor fails on any);
 * finish reason: the crawl ended with "finished" (not a shutdown, a timeout or an error);
 * failed pages: at most GOVCRAWL_MONITOR_MAX_FAILED_RATIO of the pages handled failed;
 * silent portals: a portal that gave report links in an earlier run and gives none now has most likely
@@ -19,7 +19,7 @@ from __future__ import annotations
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from spidermon import Monitor, MonitorSuite, monitors
-from spidermon.contrib.scrapy.monitors import FinishReasonMonitor, ItemValidationMonitor
+from spidermon.contrib.scrapy.monitors import FinishReasonMonitor
 from spidermon.core.actions import Action
 from spidermon.runners import MonitorRunner
 from sqlalchemy import inspect, select
@@ -30,6 +30,23 @@ from govcrawl.harvest.incremental import report_links_stat
 
 RESULTS_STAT = "govcrawl/monitors"
 SILENT_STAT = "govcrawl/monitors/silent_portals"
+
+
+@monitors.name("stored items")
+class StoredItemsMonitor(Monitor):
+    """spidermon's ItemValidationMonitor skips itself when no error stat exists, so a validation pipeline that
+    never ran would pass unnoticed; this one also requires that every scraped page was validated."""
+
+    @monitors.name("every stored page fits page_schema.json")
+    def test_items_validate(self):
+        stats = self.data.crawler.stats.get_stats()
+        scraped, validated = stats.get("item_scraped_count", 0), stats.get("spidermon/validation/items", 0)
+        if validated < scraped:
+            self.fail(f"only {validated} of {scraped} pages were validated (is the validation pipeline on?)")
+        prefix = "spidermon/validation/fields/errors/"
+        errors = {k[len(prefix):]: v for k, v in stats.items() if k.startswith(prefix)}
+        if errors:
+            self.fail("pages not fitting the schema: " + ", ".join(f"{k} ({v})" for k, v in sorted(errors.items())))
 
 
 @monitors.name("failed pages")
@@ -90,7 +107,7 @@ class KeepResults(Action):
 
 
 class HarvestMonitors(MonitorSuite):
-    monitors = [ItemValidationMonitor, FinishReasonMonitor, FailedPagesMonitor, SilentPortalMonitor]
+    monitors = [StoredItemsMonitor, FinishReasonMonitor, FailedPagesMonitor, SilentPortalMonitor]
     monitors_finished_actions = [KeepResults]
 
 

@@ -56,7 +56,7 @@ def extract_or_error(body: bytes, url: str, headers: dict[str, str]):
 
     try:
         return extract(body, url=url, headers=headers), None
-    except Exception as exc:  # noqa: BLE001 - any extractor failure costs this page only
+    except Exception as exc:
         return None, f"{type(exc).__name__}: {exc}"
 
 
@@ -88,7 +88,7 @@ def index_archive(source: str | Path) -> dict[str, WarcLocation]:
                     offset = iterator.get_record_offset()
                     iterator.read_to_end(record)
                     found[record_id] = WarcLocation(str(path), offset, iterator.get_record_length(), record_id)
-            except Exception as exc:  # noqa: BLE001 - warcio fails in many ways on a cut file; keep what was read
+            except Exception as exc:
                 logger.warning("%s: stopped reading at a damaged record (%s)", path, exc)
     return found
 
@@ -169,7 +169,7 @@ def _read(row, by_record: dict[str, WarcLocation] | None, handles: dict, result:
     try:
         handle = handles.get(location.file)
         if handle is None:
-            handle = handles[location.file] = open(location.file, "rb")  # noqa: SIM115
+            handle = handles[location.file] = open(location.file, "rb")
         archived = read_response(location, handle)
         body = content_decoded(archived.body, archived.headers)
     except (OSError, TruncatedRecord, ValueError, EOFError) as exc:

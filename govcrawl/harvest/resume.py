@@ -5,8 +5,10 @@
 * Killed (`kill -9`, power loss), the JOBDIR is not trustworthy: Scrapy writes its queue state and the spider
   state only on a clean close, so pending requests are lost while the seen-set may already filter them. Such a
   JOBDIR (no `spider.state`) is set aside, and the night starts over from the SQL state instead: every page
-  stored before the kill is a definitive outcome the incremental middleware skips, so the night ends with the
-  same rows as an uninterrupted one.
+  stored before the kill is a definitive outcome the incremental middleware skips (reading the links of its
+  stored copy where they must be followed), and a page the killed run archived but did not store is answered
+  from the night's archive (GOVCRAWL_RESUME_ARCHIVE), so the night ends with the same rows as an
+  uninterrupted one and no page is fetched or archived twice.
 * A WARC file the kill cut in the middle of a record is truncated after its last complete record, so that
   replay and reextract read it (the cut record's page was never stored; it is fetched again).
 """
@@ -28,13 +30,16 @@ def clean_jobdir(jobdir: Path) -> bool:
     return (jobdir / "spider.state").is_file()
 
 
-def prepare_night(jobdir: Path, archive: Path) -> list[str]:
-    """Make the night's job state and archive fit for resuming; returns what was done, for the log."""
+def prepare_night(jobdir: Path, archive: Path) -> tuple[bool, list[str]]:
+    """Make the night's job state and archive fit for resuming; returns whether a killed run is resumed, and
+    what was done, for the log."""
     notes = []
+    killed = False
     if jobdir.is_dir() and any(jobdir.iterdir()) and not clean_jobdir(jobdir):
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         aside = jobdir.with_name(f"{jobdir.name}.killed-{stamp}")
         jobdir.rename(aside)
+        killed = True
         notes.append(f"the previous run of this night was killed: its job state is set aside ({aside}); "
                      "resuming from the stored pages")
     if archive.is_dir():
@@ -42,7 +47,7 @@ def prepare_night(jobdir: Path, archive: Path) -> list[str]:
             cut = repair_warc(path)
             if cut:
                 notes.append(f"{path}: removed {cut} byte(s) of a record cut off by the kill")
-    return notes
+    return killed, notes
 
 
 def repair_warc(path: Path) -> int:

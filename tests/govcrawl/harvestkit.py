@@ -11,9 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
 from crawlkit import SEEDS, crawl_env
+from sqlalchemy import create_engine, text
 
 FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "GOVCRAWL_RETRY_BACKOFF_BASE=0")
 
@@ -25,7 +24,7 @@ class Site:
         from govcrawl.seedsite.server import _Handler, serve
 
         class SlowHandler(_Handler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 time.sleep(delay)  # a slow portal: a harvest can be killed in the middle
                 super().do_GET()
 

@@ -8,10 +8,10 @@ import os
 import socket
 
 import pytest
+from harvestkit import Site, query, row_counts, run_harvest
 from sqlalchemy import create_engine
 
 from govcrawl.export import iter_reports
-from harvestkit import Site, query, row_counts, run_harvest
 
 ELHT_LIST = "http://www.elht.gov.cn/zwgk/zfxxgk/xxgknb/"
 ELHT_REPORT = "http://www.elht.gov.cn/zwgk/zfxxgk/xxgknb/201503/t20150318_1290521.html"

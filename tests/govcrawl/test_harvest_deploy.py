@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from crawlkit import REPO
 
 DEPLOY = REPO / "deploy"
@@ -44,9 +43,9 @@ def test_units_pass_systemd_analyze_verify(tmp_path):
 
 def test_timer_is_nightly_persistent_and_randomised():
     timer = (DEPLOY / "govcrawl-harvest.timer").read_text(encoding="utf-8")
-    assert re.search(r"^OnCalendar=\*-\*-\* 01:00:00$", timer, re.M)
-    assert re.search(r"^Persistent=true$", timer, re.M)
-    assert re.search(r"^RandomizedDelaySec=2h$", timer, re.M)
+    assert re.search(r"^OnCalendar=\*-\*-\* 01:00:00$", timer, re.MULTILINE)
+    assert re.search(r"^Persistent=true$", timer, re.MULTILINE)
+    assert re.search(r"^RandomizedDelaySec=2h$", timer, re.MULTILINE)
     cron = [line for line in (DEPLOY / "govcrawl-harvest.cron").read_text(encoding="utf-8").splitlines()
             if line and not line.startswith("#") and "=" not in line.split()[0]]
     assert len(cron) == 1 and cron[0].startswith("0 1 * * * ") and "RANDOM \\% 7200" in cron[0]

@@ -7,10 +7,17 @@ import os
 import signal
 import subprocess
 import time
+from collections import Counter
 
-from govcrawl.archive.warc import ArchiveIndex, iter_responses, read_response, warc_files
-from govcrawl.items import WarcLocation
 from harvestkit import Site, harvest_command, query, row_counts, run_harvest
+
+from govcrawl.archive.warc import (
+    ArchiveIndex,
+    iter_responses,
+    read_response,
+    warc_files,
+)
+from govcrawl.items import WarcLocation
 
 STORED = ("select p.url, p.content_hash, p.status from pages p where p.kind != 'list' and p.error is null")
 VERSIONS = "select p.url, r.result_hash, r.is_current from reports r join pages p on p.id = r.page_id"
@@ -71,9 +78,14 @@ def test_a_harvest_killed_mid_run_resumes_to_the_same_rows(tmp_path):
     assert {k: counts[k] for k in counts if k != "pages"} == {k: expected[k] for k in expected if k != "pages"}
     # every WARC file reads to its end, and every stored page's record is there
     files = _night_files(night)
+    lists = {url for (url,) in query(database_url, "select url from pages where kind = 'list'")}
     index = ArchiveIndex(files)
     assert index.truncated == []
     index.close()
+    # a page stored before the kill was not fetched (nor archived) again
+    fetched = Counter(r.url for path in files for r in iter_responses(path))
+    twice = {url for url, n in fetched.items() if n > 1 and url not in lists and not url.endswith("robots.txt")}
+    assert twice == set()
     for file, offset, length, record_id, url in query(
             database_url, "select warc_file, warc_offset, warc_length, warc_record_id, url from pages "
                           "where warc_file is not null"):
@@ -83,5 +95,5 @@ def test_a_harvest_killed_mid_run_resumes_to_the_same_rows(tmp_path):
 def _stored(database_url: str) -> int:
     try:
         return len(query(database_url, STORED))
-    except Exception:  # noqa: BLE001 - the database is being created
+    except Exception:
         return 0
