@@ -24,12 +24,18 @@ _ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|zip|rar|jpe?g|png|g
 _MIN_BODY = 120  # chars of own text below which a page is a shell around its attachment(s)
 
 
+# Comments and processing instructions are not content (CMS markers such as `<!-- TRS_PubDate -->` sit inside
+# the info line) and would reach text code as nodes that are not elements: dropped at parse time. No network,
+# no huge trees; libxml2's HTML parser never expands DTD entities (tests/fixtures/hostile proves it).
+_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, huge_tree=False)
+
+
 def parse_html(text: str) -> lxml_html.HtmlElement:
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
     try:
-        return lxml_html.document_fromstring(text)
+        return lxml_html.document_fromstring(text, parser=_PARSER)
     except (etree.ParserError, ValueError):
-        return lxml_html.document_fromstring(f"<html><body><pre>{_escape(text)}</pre></body></html>")
+        return lxml_html.document_fromstring(f"<html><body><pre>{_escape(text)}</pre></body></html>", parser=_PARSER)
 
 
 def _escape(text: str) -> str:

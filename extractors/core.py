@@ -1,22 +1,34 @@
-"""extract(): bytes in, Report out. Pure: no I/O, no Scrapy, the same code the crawler's pipelines run."""
+"""extract(): bytes in, Report out. Pure: no I/O, no Scrapy, the same code the crawler's pipelines run.
+
+The reader is chosen by the bytes' own signature (`sniff`), never by a file name or Content-Type.
+"""
 
 from __future__ import annotations
 
+import importlib
 import re
 
 from . import chrome, content, metadata
 from .checks import run_checks
+from .convert import read_word97
 from .decode import DecodeError, decode
-from .document import Document
+from .document import Document, ExtractError
+from .docx import read_docx
+from .markdown import is_markdown, read_markdown
 from .model import Report
 from .normalize import nfkc
 from .rows import leaf_tables, table_rows, text_rows
 from .sections import split_sections
+from .sniff import IMAGES, NAMES, sniff
+from .spreadsheet import read_xls, read_xlsx
 from .tables import TableReader, detect_generation
 
 _HTML_SNIFF = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|div|table|p|meta|title)\b", re.I)
 _REPORT_PHRASE = re.compile(r"(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)|年度报告")
-_NOT_REPORT_TITLE = re.compile(r"(?:的函|通知|公告|通报|意见|要点|落实情况|指南|目录|解读|征求)$")
+_NOT_REPORT_TITLE = re.compile(r"(?:的函|复函|通知|公告|通报|意见|要点|落实情况|指南|目录|解读|征求|格式|模板|样表|范本)$"
+                               r"|对比|比对|对照")
+# A letter or notice opens with its addressee (`各镇（街道）、县政府各部门：`); a report never does.
+_ADDRESSEE = re.compile(r"^(?:各|有关)[^。|]{1,60}[:：]$")
 
 
 # Epoint WebBuilder, CMS list shells and other single-page portals that fetch the article by XHR.
@@ -25,12 +37,13 @@ _INFO_TEXT = '//text()[contains(., "日期") or contains(., "时间") or contain
 _BOXES = re.compile(r"relat|xglj|xgwz|xgxx|foot|bottom|copyright|link|list", re.I)
 
 
-class ExtractError(ValueError):
-    """The input is not a page or text that can be read (empty, binary, undecodable)."""
-
-
 def extract(body: bytes, *, url: str | None = None, headers: dict[str, str] | None = None,
             encoding: str | None = None) -> Report:
+    """A Report from any report file: HTML page, plain text, PDF, DOCX, DOC, WPS, XLSX, XLS. Raises only
+    ExtractError, naming the cause."""
+    kind = sniff(body)
+    if kind != "text":
+        return from_document(read_file(body, kind), url)
     try:
         text, used, warnings = decode(body, headers, encoding)
     except DecodeError as exc:
@@ -44,20 +57,50 @@ def extract(body: bytes, *, url: str | None = None, headers: dict[str, str] | No
     return report
 
 
+def read_file(body: bytes, kind: str) -> Document:
+    """The Document of a binary file whose format `sniff` found. A format without a reader (OFD, archives,
+    images: no OCR) gives an empty Document whose warning names the format: nothing invented."""
+    name = NAMES.get(kind, kind)
+    try:
+        if kind == "pdf":
+            try:
+                pdf = importlib.import_module(".pdf", __package__)
+            except ModuleNotFoundError:
+                return Document(kind, "", warnings=[f"{name}: no PDF reader is installed (extractors.pdf); the file is kept"])
+            return pdf.read_pdf(body)
+        if kind == "docx":
+            return read_docx(body)
+        if kind in ("doc", "wps"):
+            return read_word97(body, format=kind)
+        if kind == "xlsx":
+            return read_xlsx(body)
+        if kind in ("xls", "et"):
+            return read_xls(body, format=kind)
+    except ExtractError as exc:
+        if str(exc).startswith(name.split()[0]):
+            raise
+        raise ExtractError(f"{name}: {exc}") from None
+    except Exception as exc:  # a parsing library failing on hostile bytes: name it, lose nothing else
+        raise ExtractError(f"{name} could not be read ({type(exc).__name__}: {exc})") from None
+    if kind in IMAGES:
+        return Document(kind, "", warnings=[f"{name}: a scanned image with no text layer, no OCR; the file is kept"])
+    return Document(kind, "", warnings=[f"{name}: format not supported, the file is kept"])
+
+
 def _looks_like_html(text: str, headers: dict[str, str] | None) -> bool:
     content_type = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), "")
     return "html" in content_type.lower() or _HTML_SNIFF.search(text[:4096]) is not None
 
 
 def _from_text(raw: str, url: str | None) -> Report:
-    return from_document(Document("text", raw), url)
+    return from_document(read_markdown(raw) if is_markdown(raw) else Document("text", raw), url)
 
 
 def from_document(document: Document, url: str | None) -> Report:
     """A report from a format reader's Document: metadata from its first lines, cells from its tables (or,
     when the reader found none, from the text through the plain-text table reader)."""
     text = nfkc(document.text)
-    title = metadata.title_from_text(text)
+    title = metadata.title_from_text(text) or document.title_hint
     info = [line for line in text.splitlines()[:15] if chrome.is_info_line(line)]
     report = Report(url=url, title=title, format=document.format)
     report.published_date = metadata.published_date(*info)
@@ -139,6 +182,10 @@ def _is_report(report: Report) -> bool:
     if not report.text:
         return False
     if report.title and _NOT_REPORT_TITLE.search(report.title):
+        return False
+    if report.cells and all(c.value is None for c in report.cells):
+        return False  # a blank template: the tables are there, no figure is
+    if any(_ADDRESSEE.match(line.strip()) for line in report.text.splitlines()[:10]):
         return False
     said = _REPORT_PHRASE.search(report.title or "") or _REPORT_PHRASE.search(report.text[:2000])
     return bool(said or report.cells)

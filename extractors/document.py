@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .errors import ExtractError
 from .rows import Row
+
+__all__ = ["Document", "ExtractError"]
 
 
 @dataclass(slots=True)
 class Document:
-    format: str  # html | text | pdf | docx | doc | wps | xlsx | xls
+    format: str  # html | text | pdf | docx | doc | wps | xlsx | xls | et
     text: str  # the report's text in reading order, one paragraph or table row per line
     tables: list[list[Row]] = field(default_factory=list)  # each statistics-table candidate, in document order
     title_hint: str | None = None  # the file's own metadata title: only a hint (often a generic template name)

@@ -13,8 +13,10 @@ from .normalize import no_space, squash
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _DATE_TEXT = r"\s*[:：]?\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})"
 _PUBLISHED = re.compile(r"(?:发布日期|发布时间|公开日期|发文日期|发表时间|发布于)" + _DATE_TEXT)
-# A bare 日期/时间 is the publication date only when nothing better is said, and never 成文日期 or 填报日期.
+# A bare 日期/时间 is the publication date only when nothing better is said, and never 成文日期 or 填报日期;
+# 更新时间 only when nothing else is said (a page is updated after it is published).
 _BARE_DATE = re.compile(r"(?<!成文)(?<!生成)(?<!印发)(?<!填报)(?<!更新)(?:日期|时间)" + _DATE_TEXT)
+_UPDATED = re.compile(r"更新(?:日期|时间)" + _DATE_TEXT)
 _SOURCE = re.compile(r"(?:信息来源|文章来源|来源)\s*[:：]\s*([^\s|:：]{2,40})")
 _FILLER = re.compile(r"填报单位\s*(?:\(盖章\))?\s*[:：]\s*([^\s|]{2,40})")
 _TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -79,7 +81,7 @@ def index_table(root: lxml_html.HtmlElement) -> dict[str, str]:
 
 
 def published_date(*candidates: str | None) -> str | None:
-    for pattern in (_PUBLISHED, _BARE_DATE):
+    for pattern in (_PUBLISHED, _BARE_DATE, _UPDATED):
         for text in candidates:
             m = pattern.search(text or "")
             date = iso_date(m.group(1)) if m else None
@@ -128,11 +130,27 @@ def report_year(title: str | None, text: str, today: dt.date | None = None) -> i
     return max(y for y, n in counts if n == best)
 
 
+_TITLE_TAIL = re.compile(r"^(?:(?:19|20)\d{2}年度?)?(?:关于)?[政府信息公开务工作年度的]*(?:报告|年报)$")
+_TITLE_HEAD = re.compile(r"(?:局|委|办|厅|府|院|会|部|室|中心|所|站|处|司|署|馆|区|县|市|州|盟|旗|镇|乡|街道|公司|集团|队)$|"
+                         r"(?:19|20)\d{2}\s*年")
+_NOT_TITLE = re.compile(r"[。，；;:：,|]|^附件|^[一二三四五六七八九十]+、")
+
+
 def title_from_text(text: str) -> str | None:
+    """The first short line naming a 报告, joined to the line above when the title was set over two lines
+    (`某市某局` / `2020年政府信息公开工作年度报告`)."""
+    previous = ""
     for line in text.splitlines()[:12]:
         s = squash(line)
-        if 6 <= len(s) <= 60 and "报告" in s and not re.search(r"[。，；]", s) and "|" not in s:
-            return s
+        if not s:
+            continue
+        if "报告" in s and len(s) <= 60 and not _NOT_TITLE.search(s):
+            head = previous if 2 <= len(previous) <= 40 and not _NOT_TITLE.search(previous) else ""
+            if head and "报告" not in head and _TITLE_TAIL.match(no_space(s)) and _TITLE_HEAD.search(head):
+                return head + s
+            if len(s) >= 6:
+                return s
+        previous = s
     return None
 
 
@@ -158,7 +176,28 @@ def title_from_page(root: lxml_html.HtmlElement, metas: dict[str, str], index: d
     if best:
         return best
     parts = [p.strip() for p in re.split(r"[-_|—]+", page_title) if p.strip()]
-    return next((p for p in parts if "报告" in p), None)
+    return next((p for p in parts if "报告" in p), None) or _emphasised_line(root)
+
+
+_CENTRED = re.compile(r"text-align\s*:\s*center", re.I)
+_BOLD = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.I)
+
+
+def _emphasised_line(root: lxml_html.HtmlElement) -> str | None:
+    """A body-only fragment's title (no <title>, no meta tags): its first centred or bold line, one naming a
+    报告 first."""
+    lines = []
+    for el in root.iter("p", "div", "h4", "h5", "h6", "strong", "b", "span", "font", "td", "center"):
+        style = el.get("style") or ""
+        centred = (el.get("align") or "").lower() == "center" or _CENTRED.search(style) or el.tag == "center"
+        if not (centred or el.tag in ("strong", "b") or _BOLD.search(style)) or _in_navigation(el):
+            continue
+        text = squash(el.text_content())
+        if 6 <= len(text) <= 80 and not _NOT_TITLE.search(text):
+            lines.append(text)
+        if len(lines) >= 20:
+            break
+    return next((t for t in lines if "报告" in t or "年报" in t), lines[0] if lines else None)
 
 
 _NAVIGATION = re.compile(r"nav|menu|left|side|crumb|lanmu|column|list|relat|xgwz|xglj|foot")

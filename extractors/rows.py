@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from lxml import html as lxml_html
 
+from .errors import ExtractError
 from .normalize import label_core, nfkc, no_space, squash
 from .templates import KNOWN_LABELS
 from .values import is_blank, is_value_text
@@ -19,6 +20,7 @@ from .values import is_blank, is_value_text
 _PAGE_FOOTER = re.compile(r"^\s*[-—–－]+\s*\d{1,3}\s*[-—–－]+\s*$")
 _PIPE_PADDING = re.compile(r"^\s*\|{2,}\s*$")
 _MAX_SPAN = 100  # Word exports use rowspan=22 at most; a larger span is broken markup, not layout
+MAX_GRID_CELLS = 500_000  # a report table has a few hundred; past this a table is hostile (~100 MB of grid)
 
 
 @dataclass(slots=True)
@@ -37,6 +39,12 @@ class Row:
 # ---------------------------------------------------------------- text
 
 
+def row_line(cells: list[str]) -> str:
+    """A table row in a Document's text, the way trafilatura writes one (`a | b |`): the `|` keeps a one-cell
+    row (`四、结转下年度继续办理`) from reading as a section heading or a title."""
+    return " | ".join(c for c in cells if c) + " |"
+
+
 def text_rows(text: str) -> list[Row]:
     lines = [line for line in text.splitlines() if not _PAGE_FOOTER.match(line)]
     if sum(1 for line in lines if line.rstrip().endswith("|")) >= 3:
@@ -52,7 +60,7 @@ def _pipe_tokens(lines: list[str]) -> list[str]:
     tokens = []
     for piece in joined.split("|"):
         stripped = piece.strip()
-        if "\n" in stripped and not _is_known(stripped):
+        if "\n" in stripped and not is_known(stripped):
             # prose that precedes a table is glued to its first cell: keep the cell
             stripped = stripped.rsplit("\n", 1)[-1].strip()
         tokens.append(stripped)
@@ -77,7 +85,7 @@ def _layout_cells(line: str) -> list[str]:
     cells = []
     for part in re.split(r"\s{2,}|\t", line):
         words = part.split()
-        if len(words) > 1 and all((is_value_text(w) and not is_blank(w)) or _is_known(w) for w in words):
+        if len(words) > 1 and all((is_value_text(w) and not is_blank(w)) or is_known(w) for w in words):
             cells += words  # `1 2 3` or `结果维持 结果纠正 …`: one cell per word
         else:
             cells.append(part)
@@ -88,7 +96,7 @@ def _label_run_end(lines: list[str], start: int) -> int:
     """Where a label that starts at `start` ends: a broken known label, or a note still inside its bracket."""
     if is_value_text(lines[start]):
         return start
-    if _is_known(lines[start]) and _balanced(lines[start]):
+    if is_known(lines[start]) and _balanced(lines[start]):
         return start
     best, joined = start, lines[start]
     for j in range(start + 1, min(start + 30, len(lines))):
@@ -108,7 +116,7 @@ def _balanced(text: str) -> bool:
     return text.count("(") <= text.count(")")
 
 
-def _is_known(text: str) -> bool:
+def is_known(text: str) -> bool:
     return label_core(text) in KNOWN_LABELS
 
 
@@ -146,43 +154,72 @@ def leaf_tables(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
 
 
 def table_rows(table: lxml_html.HtmlElement) -> list[Row]:
-    """Expand rowspan/colspan into a grid, then read each grid row as labels followed by values.
-
-    A label cell spanning rows down the left (`三、本年度办理结果`, `（三）不予公开`) is repeated on every row it
-    covers, so each row knows its group; a cell spanning columns is read once.
-    """
-    occupied: dict[tuple[int, int], tuple[int, str]] = {}  # (row, col) -> (origin row, text)
-    origins: dict[tuple[int, int], int] = {}  # (row, col) of each cell's top-left -> its colspan
+    """Expand rowspan/colspan into a grid, then read each grid row as labels followed by values."""
+    grid = Grid()
     trs = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
     for r, tr in enumerate(trs):
         c = 0
         for td in tr.xpath("./td | ./th"):
-            while (r, c) in occupied:
-                c += 1
-            text = squash(td.text_content())
-            rowspan, colspan = _span(td.get("rowspan")), _span(td.get("colspan"))
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    occupied[(r + dr, c + dc)] = (r, text)
-            origins[(r, c)] = colspan
-            c += colspan
-    rows = []
-    for r in range(len(trs)):
-        cols = sorted(col for (row, col) in occupied if row == r)
-        cells: list[tuple[Cell, bool]] = []
-        for col in cols:
-            origin_row, text = occupied[(r, col)]
-            span = origins.get((origin_row, col))
-            if span is None:
-                continue  # covered by a colspan
-            value = is_value_text(text)
-            if origin_row != r and value:
-                continue  # a value spanning rows belongs to its first row
-            if cells and not value and not cells[-1][1] and no_space(cells[-1][0].text) == no_space(text):
-                continue
-            cells.append((Cell(text, col, span), value))
-        rows.append(_split(cells))
-    return rows
+            c = grid.place(r, c, squash(td.text_content()), _span(td.get("rowspan")), _span(td.get("colspan")))
+    return grid.rows(len(trs))  # a rowspan past the last row draws nothing
+
+
+class Grid:
+    """A table's cells on their grid positions, whatever format drew them (HTML spans, Word gridSpan/vMerge,
+    spreadsheet merged ranges), read back as logical rows.
+
+    A label cell spanning rows down the left (`三、本年度办理结果`, `（三）不予公开`) is repeated on every row it
+    covers, so each row knows its group; a cell spanning columns is read once.
+    """
+
+    def __init__(self) -> None:
+        self.occupied: dict[tuple[int, int], tuple[int, str]] = {}  # (row, col) -> (origin row, text)
+        self.origins: dict[tuple[int, int], int] = {}  # (row, col) of each cell's top-left -> its colspan
+        self.height = 0
+
+    def place(self, r: int, c: int, text: str, rowspan: int = 1, colspan: int = 1) -> int:
+        """Put a cell at the first free column from `c` on row `r`; return the column after it."""
+        while (r, c) in self.occupied:
+            c += 1
+        if len(self.occupied) + rowspan * colspan > MAX_GRID_CELLS:
+            raise ExtractError(f"table too large: more than {MAX_GRID_CELLS} grid cells")
+        for dr in range(rowspan):
+            for dc in range(colspan):
+                self.occupied[(r + dr, c + dc)] = (r, text)
+        self.origins[(r, c)] = colspan
+        self.height = max(self.height, r + rowspan)
+        return c + colspan
+
+    def extend_down(self, r: int, c: int, colspan: int = 1) -> int:
+        """Word's vMerge continuation: the cell above (r-1, c) also covers row r."""
+        above = self.occupied.get((r - 1, c))
+        if above is None:
+            return self.place(r, c, "", 1, colspan)
+        if len(self.occupied) + colspan > MAX_GRID_CELLS:
+            raise ExtractError(f"table too large: more than {MAX_GRID_CELLS} grid cells")
+        for dc in range(colspan):
+            self.occupied[(r, c + dc)] = above
+        self.height = max(self.height, r + 1)
+        return c + colspan
+
+    def rows(self, height: int | None = None) -> list[Row]:
+        rows = []
+        for r in range(self.height if height is None else height):
+            cols = sorted(col for (row, col) in self.occupied if row == r)
+            cells: list[tuple[Cell, bool]] = []
+            for col in cols:
+                origin_row, text = self.occupied[(r, col)]
+                span = self.origins.get((origin_row, col))
+                if span is None:
+                    continue  # covered by a colspan
+                value = is_value_text(text)
+                if origin_row != r and value:
+                    continue  # a value spanning rows belongs to its first row
+                if cells and not value and not cells[-1][1] and no_space(cells[-1][0].text) == no_space(text):
+                    continue
+                cells.append((Cell(text, col, span), value))
+            rows.append(_split(cells))
+        return rows
 
 
 def _split(cells: list[tuple[Cell, bool]]) -> Row:

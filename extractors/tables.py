@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from difflib import SequenceMatcher
 
 from . import templates as T
 from .model import Cell
 from .normalize import label_core, no_space, ordinal_kind
 from .rows import Row
-from .values import UNIT_WORDS, is_blank, parse_value
+from .values import UNIT_WORDS, is_absurd, is_blank, parse_value
 
 _BLOCK = re.compile(r"^第二十条第\(?[一二三四五六七八九十]+\)?项")
 _YEAR_COLUMN = re.compile(r"^(?:19|20)\d{2}年度?$")
 _MAX_UNMAPPED_LABEL = 40
 _STATISTICAL_TABLE = 6  # figures in a table the reader found no key for: worth a warning
+# Typo tolerance: labels of 6+ characters, a similarity ratio of 0.8 (one wrong character in 6, three dropped in
+# 12) and a clear lead over the next key, so `本年新收…` never becomes `上年结转…`.
+_FUZZY_MIN_LENGTH = 6
+_FUZZY_RATIO = 0.8
+_FUZZY_MARGIN = 0.1
 
 
 def detect_generation(blocks: Sequence[Sequence[Row]], text: str, report_year: int | None) -> str | None:
@@ -46,10 +52,24 @@ def lookup(index: dict[str, str], core: str | None) -> str | None:
         return index[core]
     fits = [(len(label), key) for label, key in index.items() if len(label) >= 4 and (label in core or (len(core) >= 4 and core in label))]
     if not fits:
-        return None
+        return _closest(index, core)
     longest = max(fits)[0]
     keys = {key for n, key in fits if n == longest}  # `其他处理1.申请人无正当理由…` is the sub-row, not its group
     return keys.pop() if len(keys) == 1 else None
+
+
+def _closest(index: dict[str, str], core: str) -> str | None:
+    """A long label with a typo or a dropped word (`其他法律行政止公开`): the one known label it is clearly
+    closest to. Short labels never: `其他` and `总计` are one character from too much."""
+    if len(core) < _FUZZY_MIN_LENGTH:
+        return None
+    scored = sorted(((SequenceMatcher(None, core, label).ratio(), key) for label, key in index.items()
+                     if len(label) >= _FUZZY_MIN_LENGTH), reverse=True)
+    if not scored or scored[0][0] < _FUZZY_RATIO:
+        return None
+    best, key = scored[0]
+    runner_up = next((ratio for ratio, other in scored[1:] if other != key), 0.0)
+    return key if best - runner_up >= _FUZZY_MARGIN else None
 
 
 _SKIP = "skip"  # a column the dictionary has no key for, e.g. the 法人小计 some reports add
@@ -178,6 +198,9 @@ class TableReader:
             if self.cells[key].raw != raw:
                 self.warnings.append(f"duplicate cell {table}.{row}.{col}: kept {self.cells[key].raw!r}, ignored {raw!r}")
             return
+        if is_absurd(raw):
+            self.warnings.append(f"cell {table}.{row}.{col}: {raw[:30]}… ({len(raw)} characters) is not a sane number: "
+                                 "kept raw, value null")
         self.cells[key] = Cell(table, row, col, parse_value(raw, money=money, unit=stated_unit), raw, unit)
 
     def _header_keys(self, row: Row, key_of) -> list[tuple] | None:

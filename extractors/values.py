@@ -24,15 +24,28 @@ def is_blank(text: str) -> bool:
     return squash(text) in _BLANK
 
 
-def parse_value(raw: str, *, money: bool = False, unit: str | None = None) -> int | float | None:
-    """The number in `raw`, or None for blank markers. With `money`, amounts in 元 (in the cell, or the
-    row's `unit` column) become 万元."""
+# No count or fee in a report reaches 10^15 (fees are at most 10 digits of 元); a longer run of digits is a
+# typo or hostile, and Python would turn it into `inf` (float) or refuse it (int over 4,300 digits).
+MAX_INTEGER_DIGITS = 15
+
+
+def _number(raw: str) -> re.Match | None:
     s = squash(raw)
-    m = _NUMBER.match(s)
-    if m is None:
-        m = re.match(r"^(?P<num>[+\-]?\d[\d,]*(?:\.\d+)?)(?P<unit>万元|元)?", s)
-        if m is None:
-            return None
+    return _NUMBER.match(s) or re.match(r"^(?P<num>[+\-]?\d[\d,]*(?:\.\d+)?)(?P<unit>万元|元)?", s)
+
+
+def is_absurd(raw: str) -> bool:
+    """A number too long to be a count or a fee: kept raw, never turned into a value."""
+    m = _number(raw)
+    return m is not None and len(m.group("num").split(".")[0].replace(",", "").lstrip("+-")) > MAX_INTEGER_DIGITS
+
+
+def parse_value(raw: str, *, money: bool = False, unit: str | None = None) -> int | float | None:
+    """The number in `raw`, or None for blank markers and absurd numbers. With `money`, amounts in 元 (in the
+    cell, or the row's `unit` column) become 万元."""
+    m = _number(raw)
+    if m is None or is_absurd(raw):
+        return None
     digits = m.group("num").replace(",", "").lstrip("+")
     number: int | float = float(digits) if "." in digits else int(digits)
     if money and (m.group("unit") or unit) == "元":

@@ -1,14 +1,16 @@
 """Malformed input never escapes as an unexpected exception: a Report, or ExtractError naming the cause."""
 
+import io
 import json
 import subprocess
 import sys
+import zipfile
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from extractors import ExtractError, Report, extract
-from tests.conftest import PAGES, TEXTS
+from tests.conftest import FIXTURES, PAGES, TEXTS
 
 REAL_PAGES = [p.read_bytes() for p in sorted(PAGES.glob("*.html"))] + [p.read_bytes() for p in sorted(TEXTS.glob("*.txt"))]
 
@@ -37,7 +39,9 @@ def mutated_pages(draw):
             del body[at : at + draw(st.integers(1, 4000))]
         elif op == "insert":
             body[at:at] = draw(st.sampled_from([b"<table>", b"</td>", b"<td rowspan=99999 colspan=0>", b"\x00", b"\xff\xfe",
-                                                b"<tr><td>", b"|", b"\n", b"<!--", b"]]>", "（七）总计".encode()]))
+                                                b"<tr><td>", b"|", b"\n", b"<!--", b"]]>", "（七）总计".encode(),
+                                                b"<!-- TRS_PubDate -->", b"<?php echo 1; ?>", b"<?xml-stylesheet x?>",
+                                                b"<td>" + b"9" * 5000 + b"</td>", b"1" * 400 + b".5", b"-" + b"7" * 4400]))
         elif op == "duplicate":
             body[at:at] = body[at : at + draw(st.integers(1, 3000))]
     return bytes(body)
@@ -46,6 +50,47 @@ def mutated_pages(draw):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(mutated_pages())
 def test_mutated_real_pages(body):
+    _survives(body)
+
+
+OFFICE_FILES = [(FIXTURES / "office" / name).read_bytes() for name in ("004_varied.docx", "006_2021_format.xlsx")]
+W = b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+XML_PIECES = [b"<w:tbl>", b"</w:tc>", b"<w:tc><w:tcPr><w:gridSpan w:val=\"99999\"/><w:vMerge/></w:tcPr>", b"<!--", b"-->",
+              b"<?pi x?>", b"<w:t>" + b"9" * 5000 + b"</w:t>", b"<w:sdt><w:sdtContent>", b"\x00", b"&amp;", b"&lol;",
+              b"<w:gridBefore w:val=\"-5\"/>", b'<w:vMerge w:val="restart"/>', "（七）总计".encode()]
+
+
+@st.composite
+def mutated_office_files(draw):
+    """Byte-level damage to the package, or XML-level damage to its main part re-packed (so it gets parsed)."""
+    body = draw(st.sampled_from(OFFICE_FILES))
+    if draw(st.booleans()):
+        damaged = bytearray(body)
+        for _ in range(draw(st.integers(1, 4))):
+            at = draw(st.integers(0, len(damaged) - 1))
+            if draw(st.booleans()):
+                damaged[at] = draw(st.integers(0, 255))
+            else:
+                del damaged[at:]
+                if not damaged:
+                    break
+        return bytes(damaged)
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    main = next(n for n in archive.namelist() if n in ("word/document.xml", "xl/worksheets/sheet2.xml"))
+    xml = bytearray(archive.read(main))
+    for _ in range(draw(st.integers(1, 5))):
+        at = draw(st.integers(0, len(xml) - 1))
+        xml[at:at] = draw(st.sampled_from(XML_PIECES))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in archive.namelist():
+            target.writestr(name, bytes(xml) if name == main else archive.read(name))
+    return out.getvalue()
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(mutated_office_files())
+def test_mutated_office_files(body):
     _survives(body)
 
 
@@ -77,7 +122,7 @@ def test_cli_reports_bad_files_and_goes_on(tmp_path):
     empty = tmp_path / "empty.html"
     empty.write_bytes(b"")
     binary = tmp_path / "scan.pdf"
-    binary.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 20)
+    binary.write_bytes(bytes(range(256)) * 20)  # no signature of any format: not text either
     missing = tmp_path / "missing.html"
     run = subprocess.run([sys.executable, "-m", "extractors", str(empty), str(good), str(binary), str(missing)],
                          capture_output=True)
@@ -100,3 +145,26 @@ def test_cli_reads_standard_input_and_keeps_the_contract_keys():
                          "is_report", "format", "text", "sections", "attachments", "cells", "checks", "warnings"]
     assert obj["path"] == "-" and obj["url"] == "http://example.gov.cn/a.html"
     assert "\\u" not in run.stdout.decode("utf-8")
+
+
+def test_a_cms_comment_inside_the_info_line_is_not_text_code_input():
+    page = """<html><body><div class="xxgk"><span><!-- TRS_PubDate -->发布日期：2021-01-05</span>
+<span>来源：<?php echo $src; ?>某市某局</span></div><div id="zoom"><p>某市某局2020年政府信息公开工作年度报告</p>
+<p>一、总体情况</p><p>本年度<!-- 注释 -->主动公开信息12条。</p></div></body></html>"""
+    report = extract(page.encode())
+    assert report.published_date == "2021-01-05"
+    assert "本年度主动公开信息12条。" in report.text and "注释" not in report.text and "php" not in report.text
+
+
+def test_absurd_numbers_stay_raw_with_a_warning():
+    huge, long_decimal = "9" * 5000, "1" * 400 + ".5"
+    page = f"""<html><body><div id="zoom"><p>某局2020年政府信息公开工作年度报告</p><table>
+<tr><td>信息内容</td><td>本年制发件数</td><td>本年废止件数</td><td>现行有效件数</td></tr>
+<tr><td>规章</td><td>{huge}</td><td>{long_decimal}</td><td>3</td></tr></table></div></body></html>"""
+    report = extract(page.encode())
+    made, repealed = report.cell("active", "regulations", "issued"), report.cell("active", "regulations", "repealed")
+    assert (made.value, made.raw) == (None, huge) and (repealed.value, repealed.raw) == (None, long_decimal)
+    assert report.cell("active", "regulations", "in_force").value == 3
+    assert sum("is not a sane number" in w for w in report.warnings) == 2
+    text = json.dumps(report.to_dict(), ensure_ascii=False, allow_nan=False)  # no Infinity, no NaN
+    assert huge in text

@@ -1,0 +1,62 @@
+"""Binary Word (DOC) and Kingsoft WPS files, through LibreOffice headless converted to DOCX, then read by the
+DOCX reader. No maintained Python library reads Word 97 tables with their merged cells; LibreOffice does.
+
+Each conversion runs in its own temporary directory with a private LibreOffice profile (a shared profile lets
+two conversions block each other, and the user's own profile must never be touched), under a timeout, and
+everything it wrote is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .document import Document, ExtractError
+from .docx import read_docx
+
+TIMEOUT_SECONDS = 120
+NOT_INSTALLED = "LibreOffice (soffice) is not installed, cannot convert; the file is kept"
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def read_word97(body: bytes, *, format: str) -> Document:
+    """A Document from DOC or WPS bytes; without LibreOffice, an empty Document whose warning says so."""
+    name = format.upper()
+    program = soffice()
+    if program is None:
+        return Document(format, "", warnings=[f"{name} file: {NOT_INSTALLED}"])
+    with tempfile.TemporaryDirectory(prefix="govcrawl-soffice-") as work:
+        source = Path(work, f"input.{format}")
+        source.write_bytes(body)
+        command = [program, f"-env:UserInstallation={Path(work, 'profile').as_uri()}", "--headless", "--norestore",
+                   "--nolockcheck", "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(Path(work, "out")), str(source)]
+        _run(command, name, work)
+        converted = Path(work, "out", "input.docx")
+        if not converted.exists():
+            raise ExtractError(f"{name} file is corrupt or unreadable: LibreOffice could not convert it")
+        document = read_docx(converted.read_bytes(), format=format)
+    return document
+
+
+def _run(command: list[str], name: str, work: str) -> None:
+    # A new session so that the whole group (the soffice script, soffice.bin and what it started) can be ended;
+    # HOME in the temporary directory so that nothing lands in the worker's home either.
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                               env={**os.environ, "HOME": work})
+    try:
+        process.wait(timeout=TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        raise ExtractError(f"{name} file: LibreOffice did not finish converting it within {TIMEOUT_SECONDS} s") from None
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # our own group only: nothing of it may outlive the conversion
+        except ProcessLookupError:
+            pass
+        process.wait()

@@ -1,0 +1,134 @@
+"""Word (DOCX) files: paragraphs and tables in document order, tables through their real grid.
+
+Read from the WordprocessingML directly rather than through python-docx: python-docx has no notion of a
+vertically merged cell's extent, of rows and cells wrapped in content controls (w:sdt) or of the alternate
+content Word writes twice (mc:Choice / mc:Fallback), and those are exactly what report templates use. The parts
+come from `package.open_package`, so sizes, zip bombs and DTDs were checked before any parsing.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from .document import Document, ExtractError
+from .normalize import squash
+from .package import open_package, parse_xml
+from .rows import Grid, Row, row_line
+from .wordnumbers import Numbering
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_DC = "http://purl.org/dc/elements/1.1/"
+_NS = {"w": _W, "mc": _MC}
+_P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT, _CUSTOM_XML = (f"{{{_W}}}{t}" for t in ("p", "tbl", "tr", "tc", "sdt", "sdtContent", "customXml"))
+_T, _TAB, _BR, _CR = (f"{{{_W}}}{t}" for t in ("t", "tab", "br", "cr"))
+_FALLBACK = f"{{{_MC}}}Fallback"
+_VAL = f"{{{_W}}}val"
+MAX_DEPTH = 20  # tables nested in tables: real templates nest two deep; a deeper tree is hostile
+
+
+def read_docx(body: bytes, *, format: str = "docx") -> Document:
+    """A Document from DOCX bytes; `format` is what the file was before conversion (doc, wps)."""
+    name = format.upper()
+    parts = open_package(body, name)
+    if "word/document.xml" not in parts:
+        raise ExtractError(f"{name} file has no word/document.xml: not a Word document")
+    root = parse_xml(parts["word/document.xml"], "word/document.xml", name)
+    body_el = root.find(f"{{{_W}}}body")
+    if body_el is None:
+        raise ExtractError(f"{name} file is corrupt (word/document.xml has no body)")
+    optional = {part: parse_xml(parts[part], part, name) for part in ("word/numbering.xml", "word/styles.xml") if part in parts}
+    reader = _Reader(Numbering(optional.get("word/numbering.xml"), optional.get("word/styles.xml")))
+    reader.blocks(body_el, 0)
+    return Document(format, "\n".join(reader.lines), reader.tables, title_hint=_core_title(parts, name))
+
+
+class _Reader:
+    def __init__(self, numbering: Numbering) -> None:
+        self.numbering = numbering
+        self.lines: list[str] = []
+        self.tables: list[list[Row]] = []
+
+    def paragraph(self, p: etree._Element) -> str:
+        """The paragraph as Word shows it: its list number (`一、`, `（三）`) and its text."""
+        return self.numbering.label(p) + paragraph_text(p)
+
+    def blocks(self, container: etree._Element, depth: int) -> None:
+        """Paragraphs and tables of a body, a cell or a content control, in the order they stand."""
+        if depth > MAX_DEPTH:
+            raise ExtractError(f"DOCX file nests tables or content controls more than {MAX_DEPTH} deep")
+        for child in container:
+            if child.tag == _P:
+                text = self.paragraph(child)
+                if text.strip():
+                    self.lines.append(text)
+            elif child.tag == _TBL:
+                self.table(child, depth + 1)
+            elif child.tag in (_SDT, _CUSTOM_XML):
+                content = child.find(_SDT_CONTENT) if child.tag == _SDT else child
+                if content is not None:
+                    self.blocks(content, depth + 1)
+
+    def table(self, tbl: etree._Element, depth: int) -> None:
+        if tbl.find(f".//{_TBL}") is not None:
+            # A layout table around the real one (as `rows.leaf_tables` does for HTML): read its cells as flow.
+            for tr in _rows(tbl):
+                for tc in _cells(tr):
+                    self.blocks(tc, depth + 1)
+            return
+        grid = Grid()
+        for r, tr in enumerate(_rows(tbl)):
+            c = _int(tr.find("w:trPr/w:gridBefore", _NS), 0)
+            texts = []
+            for tc in _cells(tr):
+                span = min(max(_int(tc.find("w:tcPr/w:gridSpan", _NS), 1), 1), 100)
+                merge = tc.find("w:tcPr/w:vMerge", _NS)
+                if merge is not None and merge.get(_VAL, "continue") == "continue":
+                    c = grid.extend_down(r, c, span)
+                    continue
+                text = squash(" ".join(self.paragraph(p) for p in tc.iter(_P)))
+                texts.append(text)
+                c = grid.place(r, c, text, 1, span)
+            if any(texts):
+                self.lines.append(row_line(texts))
+        self.tables.append(grid.rows())
+
+
+def _rows(tbl: etree._Element) -> list[etree._Element]:
+    return tbl.xpath("./w:tr | ./w:sdt/w:sdtContent/w:tr | ./w:customXml/w:tr", namespaces=_NS)
+
+
+def _cells(tr: etree._Element) -> list[etree._Element]:
+    return tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc | ./w:customXml/w:tc", namespaces=_NS)
+
+
+def paragraph_text(p: etree._Element) -> str:
+    out = []
+    for el in p.iter(_T, _TAB, _BR, _CR):
+        if any(a.tag == _FALLBACK for a in el.iterancestors()):
+            continue  # the same text box again, for readers that do not understand mc:Choice
+        if el.tag == _T:
+            out.append(el.text or "")
+        elif el.tag == _TAB:
+            out.append("\t")
+        else:
+            out.append("\n")
+    return "".join(out)
+
+
+def _int(el: etree._Element | None, default: int) -> int:
+    try:
+        return int(el.get(_VAL)) if el is not None else default
+    except (TypeError, ValueError):
+        return default
+
+
+def _core_title(parts: dict[str, bytes], name: str) -> str | None:
+    data = parts.get("docProps/core.xml")
+    if not data:
+        return None
+    try:
+        title = parse_xml(data, "docProps/core.xml", name).findtext(f"{{{_DC}}}title")
+    except ExtractError:
+        return None  # the metadata part is only a hint: a broken one must not lose the document
+    return squash(title) if title else None

@@ -1,0 +1,120 @@
+"""Excel files (XLSX through openpyxl, XLS and WPS's ET through xlrd): each sheet is one table grid, merged
+ranges spread the way HTML rowspan/colspan are, so the same label-driven reader keys the cells."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import struct
+import warnings
+import zipfile
+
+import openpyxl
+import xlrd
+from xlrd.compdoc import CompDocError
+
+from .document import Document, ExtractError
+from .normalize import squash
+from .package import open_package, rebuild
+from .rows import Grid, is_known, row_line
+from .values import is_value_text
+
+MAX_CELLS = 200_000  # a report's sheets hold a few hundred cells; the used range of a hostile file can be 16k x 1M
+
+
+def read_xlsx(body: bytes) -> Document:
+    parts = open_package(body, "XLSX")  # sizes, zip bombs and DTDs checked before openpyxl sees a byte
+    for name, data in parts.items():
+        if name.startswith("xl/worksheets/") and data.count(b"<c ") + data.count(b"<c>") > MAX_CELLS:
+            raise ExtractError(f"XLSX file: {name} holds more than {MAX_CELLS} cells")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it drops: not our data
+            # Not read_only: openpyxl's read-only sheets do not expose merged ranges, which carry the labels
+            # that span rows; open_package has bounded the parts' size, so the full workbook stays small.
+            book = openpyxl.load_workbook(io.BytesIO(rebuild(parts)), data_only=True)
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError, zipfile.BadZipFile, OSError) as exc:
+        raise ExtractError(f"XLSX file is corrupt ({type(exc).__name__}: {exc})") from None
+    sheets = []
+    for sheet in book.worksheets:
+        if sheet.max_row * sheet.max_column > MAX_CELLS:
+            raise ExtractError(f"XLSX file: sheet {sheet.title!r} spans {sheet.max_row}x{sheet.max_column} cells")
+        merged = [(m.min_row - 1, m.min_col - 1, m.max_row - m.min_row + 1, m.max_col - m.min_col + 1)
+                  for m in sheet.merged_cells.ranges]
+        values = [[_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        sheets.append((values, merged))
+    return _document("xlsx", sheets, book.properties.title)
+
+
+def read_xls(body: bytes, *, format: str = "xls") -> Document:
+    name = format.upper()
+    try:
+        book = xlrd.open_workbook(file_contents=body, formatting_info=True, logfile=io.StringIO(), on_demand=True)
+    except (xlrd.XLRDError, CompDocError, AssertionError, IndexError, KeyError, ValueError, TypeError,
+            struct.error, EOFError, UnicodeDecodeError) as exc:
+        raise ExtractError(f"{name} file is truncated or corrupt ({type(exc).__name__}: {exc})") from None
+    sheets = []
+    try:
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            if sheet.nrows * sheet.ncols > MAX_CELLS:
+                raise ExtractError(f"{name} file: sheet {sheet.name!r} spans {sheet.nrows}x{sheet.ncols} cells")
+            merged = [(r0, c0, r1 - r0, c1 - c0) for r0, r1, c0, c1 in sheet.merged_cells]
+            values = [[_xls_text(cell, book.datemode) for cell in sheet.row(r)] for r in range(sheet.nrows)]
+            sheets.append((values, merged))
+    except (xlrd.XLRDError, AssertionError, IndexError, KeyError, ValueError, TypeError, struct.error) as exc:
+        raise ExtractError(f"{name} file is truncated or corrupt ({type(exc).__name__}: {exc})") from None
+    finally:
+        book.release_resources()
+    return _document(format, sheets, None)
+
+
+def _document(format: str, sheets, title: str | None) -> Document:
+    lines, tables = [], []
+    for values, merged in sheets:
+        grid = Grid()
+        covered: dict[tuple[int, int], tuple[int, int]] = {}  # every cell of a merged range -> its top-left
+        spans = {}
+        for r0, c0, height, width in merged:
+            spans[(r0, c0)] = (height, width)
+            for r in range(r0, r0 + height):
+                for c in range(c0, c0 + width):
+                    covered[(r, c)] = (r0, c0)
+        for r, row in enumerate(values):
+            filled = [t for t in row if t]
+            # A sheet has no empty-cell markup: a title or heading row typed into its first cell draws no blanks,
+            # while a table row's empty cells are blank cells (as an HTML row's empty <td>s are).
+            heading = len(filled) == 1 and not is_value_text(filled[0]) and not is_known(filled[0])
+            for c, text in enumerate(row):
+                if covered.get((r, c), (r, c)) != (r, c) or (heading and not text):
+                    continue
+                height, width = spans.get((r, c), (1, 1))
+                grid.place(r, c, text, height, width)
+            texts = [t for c, t in enumerate(row) if t and covered.get((r, c), (r, c)) == (r, c)]
+            if texts:  # a sheet has no prose: its one-cell rows (title, 填报单位, notes) are its text lines
+                lines.append(texts[0] if len(texts) == 1 else row_line(texts))
+        tables.append(grid.rows(len(values)))
+    return Document(format, "\n".join(lines), tables, title_hint=squash(title) if title else None)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()[:10]
+    return squash(str(value))
+
+
+def _xls_text(cell, datemode: int) -> str:
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        try:
+            return xlrd.xldate_as_datetime(cell.value, datemode).date().isoformat()
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return _text(cell.value)
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+        return ""
+    return _text(cell.value)
