@@ -6,9 +6,12 @@
 * A report or attachment URL with a definitive stored outcome (stored, report or not; or 404/410) is not
   requested again, except recent reports (report_year this year or last year, GOVCRAWL_RECENT_YEARS) and,
   with GOVCRAWL_FULL, every URL: those are revalidated conditionally, and a 304 means "unchanged".
-* Transient failures (timeouts, 5xx, ...) are not definitive, so the URL is simply fetched again; so is a
-  stored document one of whose attachments has no definitive outcome yet, or that a run which never finished
-  (killed) stored: its attachment links must be followed again.
+* Transient failures (timeouts, 5xx, ...) are not definitive, so the URL is simply fetched again.
+* A stored document one of whose attachments has no definitive outcome yet, or that a run which never
+  finished (killed) stored, must have its attachment links followed again: it is answered with its stored
+  copy from the archive (flagged ARCHIVED, so it is not archived twice), not fetched.
+* Resuming a killed night (GOVCRAWL_RESUME_ARCHIVE), a page the killed run archived but did not store is
+  answered from that archive when its answer was final (2xx, 404, 410).
 
 Validators (ETag, Last-Modified) are remembered per URL in `url_validators`.
 

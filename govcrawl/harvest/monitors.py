@@ -16,6 +16,8 @@ with spidermon's plain MonitorRunner instead; its ItemValidationPipeline works u
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from spidermon import Monitor, MonitorSuite, monitors
@@ -54,8 +56,10 @@ class FailedPagesMonitor(Monitor):
     @monitors.name("failed-page ratio")
     def test_failed_page_ratio(self):
         stats = self.data.crawler.stats
-        failed = stats.get_value("govcrawl/failed_pages", 0)
-        handled = failed + stats.get_value("item_scraped_count", 0)
+        night = _history(self.data.crawler).tonight
+        failed = stats.get_value("govcrawl/failed_pages", 0) + sum(s.get("govcrawl/failed_pages", 0) for s in night)
+        scraped = stats.get_value("item_scraped_count", 0) + sum(s.get("item_scraped_count", 0) for s in night)
+        handled = failed + scraped
         limit = self.data.crawler.settings.getfloat("GOVCRAWL_MONITOR_MAX_FAILED_RATIO")
         ratio = failed / handled if handled else 0.0
         if ratio > limit:
@@ -68,27 +72,44 @@ class SilentPortalMonitor(Monitor):
     def test_no_portal_went_silent(self):
         crawler = self.data.crawler
         stats = crawler.stats
-        run_id = stats.get_value("govcrawl/run_id")
-        portal_ids = [p.id for p in crawler.spider.portals]
-        before = _portals_with_links_before(crawler.settings.get("DATABASE_URL"), run_id)
-        silent = sorted(p for p in portal_ids if p in before and not stats.get_value(report_links_stat(p), 0))
+        history = _history(crawler)
+        tonight = {p: stats.get_value(report_links_stat(p), 0) for p in (p.id for p in crawler.spider.portals)}
+        for run_stats in history.tonight:
+            for portal in tonight:
+                tonight[portal] += run_stats.get(report_links_stat(portal), 0)
+        silent = sorted(p for p, links in tonight.items() if p in history.portals_with_links and not links)
         stats.set_value(SILENT_STAT, silent)
         if silent:
             self.fail("no report links from " + ", ".join(silent) + " (links in earlier runs: has the column "
                       "layout changed?)")
 
 
-def _portals_with_links_before(database_url: str | None, run_id: int | None) -> set[str]:
-    engine = make_engine(resolve_database_url(database_url))
+@dataclass
+class History:
+    portals_with_links: set[str] = field(default_factory=set)  # in the runs up to the last finished one
+    tonight: list[dict] = field(default_factory=list)  # stats of the interrupted runs since: this night's too
+
+
+def _history(crawler) -> History:
+    """Earlier runs: a night stopped and resumed is several runs, and counts as one."""
+    history = History()
+    engine = make_engine(resolve_database_url(crawler.settings.get("DATABASE_URL")))
     try:
         if "crawl_runs" not in inspect(engine).get_table_names():
-            return set()
+            return history
         with engine.connect() as conn:
-            rows = conn.scalars(select(m.CrawlRun.portal_counts)
-                                .where(m.CrawlRun.id != run_id, m.CrawlRun.portal_counts.is_not(None)))
-            return {p for counts in rows for p, c in counts.items() if c.get("report_links")}
+            rows = conn.execute(select(m.CrawlRun.finish_reason, m.CrawlRun.portal_counts, m.CrawlRun.stats)
+                                .where(m.CrawlRun.id != crawler.stats.get_value("govcrawl/run_id"))
+                                .order_by(m.CrawlRun.id)).all()
     finally:
         engine.dispose()
+    for reason, counts, stats in rows:
+        if reason == "finished":
+            history.portals_with_links.update(p for p, c in (counts or {}).items() if c.get("report_links"))
+            history.tonight.clear()
+        elif stats:
+            history.tonight.append(stats)
+    return history
 
 
 class KeepResults(Action):

@@ -20,18 +20,20 @@ FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "GOV
 class Site:
     """seeds/site copied to `root`, served by the portal server; edits take effect on `reload()`."""
 
-    def __init__(self, root: Path, delay: float = 0.0) -> None:
+    def __init__(self, root: Path, delay: float = 0.0, slow: dict[str, float] | None = None) -> None:
+        """`delay`: seconds before every answer; `slow`: more seconds for URLs ending with a key."""
         from govcrawl.seedsite.server import _Handler, serve
 
         class SlowHandler(_Handler):
             def do_GET(self) -> None:
-                time.sleep(delay)  # a slow portal: a harvest can be killed in the middle
+                # a slow portal: a harvest can be stopped in the middle
+                time.sleep(delay + sum(v for k, v in (slow or {}).items() if self.path.endswith(k)))
                 super().do_GET()
 
         shutil.copytree(SEEDS / "site", root)
         self.root = root
         self.server = serve(root)
-        if delay:
+        if delay or slow:
             self.server.RequestHandlerClass = SlowHandler
         self.server.start_in_thread()
 
