@@ -19,6 +19,7 @@ from .document import Document, ExtractError
 from .docx import read_docx
 
 TIMEOUT_SECONDS = 120
+_WORD_STREAM = "WordDocument".encode("utf-16-le")  # the OLE2 directory entry of a Word 97 binary
 NOT_INSTALLED = "LibreOffice (soffice) is not installed, cannot convert; the file is kept"
 
 
@@ -33,7 +34,9 @@ def read_word97(body: bytes, *, format: str) -> Document:
     if program is None:
         return Document(format, "", warnings=[f"{name} file: {NOT_INSTALLED}"])
     with tempfile.TemporaryDirectory(prefix="govcrawl-soffice-") as work:
-        source = Path(work, f"input.{format}")
+        # Kingsoft .wps files are Word 97 binaries: named .doc so LibreOffice does not try its MS Works filter.
+        suffix = "doc" if _WORD_STREAM in body else format
+        source = Path(work, f"input.{suffix}")
         source.write_bytes(body)
         command = [program, f"-env:UserInstallation={Path(work, 'profile').as_uri()}", "--headless", "--norestore",
                    "--nolockcheck", "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(Path(work, "out")), str(source)]

@@ -5,18 +5,19 @@ The reader is chosen by the bytes' own signature (`sniff`), never by a file name
 
 from __future__ import annotations
 
-import importlib
 import re
 
 from . import chrome, content, metadata
 from .checks import run_checks
 from .convert import read_word97
 from .decode import DecodeError, decode
-from .document import Document, ExtractError
+from .document import Document
 from .docx import read_docx
+from .errors import ExtractError
 from .markdown import is_markdown, read_markdown
 from .model import Report
 from .normalize import nfkc
+from .pdf import read_pdf
 from .rows import leaf_tables, table_rows, text_rows
 from .sections import split_sections
 from .sniff import IMAGES, NAMES, sniff
@@ -48,10 +49,12 @@ def extract(body: bytes, *, url: str | None = None, headers: dict[str, str] | No
         text, used, warnings = decode(body, headers, encoding)
     except DecodeError as exc:
         raise ExtractError(str(exc)) from None
-    if _looks_like_html(text, headers):
+    if is_markdown(text):
+        report = from_document(read_markdown(text), url)
+    elif _looks_like_html(text, headers):
         report = _from_html(text, url)
     else:
-        report = _from_text(text, url)
+        report = from_document(Document("text", text), url)
     report.warnings[:0] = warnings
     report.encoding = used
     return report
@@ -63,11 +66,7 @@ def read_file(body: bytes, kind: str) -> Document:
     name = NAMES.get(kind, kind)
     try:
         if kind == "pdf":
-            try:
-                pdf = importlib.import_module(".pdf", __package__)
-            except ModuleNotFoundError:
-                return Document(kind, "", warnings=[f"{name}: no PDF reader is installed (extractors.pdf); the file is kept"])
-            return pdf.read_pdf(body)
+            return read_pdf(body)
         if kind == "docx":
             return read_docx(body)
         if kind in ("doc", "wps"):
@@ -80,7 +79,7 @@ def read_file(body: bytes, kind: str) -> Document:
         if str(exc).startswith(name.split()[0]):
             raise
         raise ExtractError(f"{name}: {exc}") from None
-    except Exception as exc:  # a parsing library failing on hostile bytes: name it, lose nothing else
+    except Exception as exc:  # noqa: BLE001 - a parsing library failing on hostile bytes: name it, lose nothing else
         raise ExtractError(f"{name} could not be read ({type(exc).__name__}: {exc})") from None
     if kind in IMAGES:
         return Document(kind, "", warnings=[f"{name}: a scanned image with no text layer, no OCR; the file is kept"])
@@ -90,10 +89,6 @@ def read_file(body: bytes, kind: str) -> Document:
 def _looks_like_html(text: str, headers: dict[str, str] | None) -> bool:
     content_type = next((v for k, v in (headers or {}).items() if k.lower() == "content-type"), "")
     return "html" in content_type.lower() or _HTML_SNIFF.search(text[:4096]) is not None
-
-
-def _from_text(raw: str, url: str | None) -> Report:
-    return from_document(read_markdown(raw) if is_markdown(raw) else Document("text", raw), url)
 
 
 def from_document(document: Document, url: str | None) -> Report:
@@ -176,6 +171,12 @@ def _finish(report: Report, blocks) -> None:
     report.sections = split_sections(report.text)
     report.checks = run_checks(report.cells, report.generation, report.text)
     report.is_report = _is_report(report)
+
+
+def names_a_report(title: str | None) -> bool:
+    """Whether a title announces an annual report: how the crawl tells that an attachment-only page (whose
+    own text is only a pointer to its files) stands for a report."""
+    return bool(title) and not _NOT_REPORT_TITLE.search(title) and _REPORT_PHRASE.search(title) is not None
 
 
 def _is_report(report: Report) -> bool:

@@ -8,12 +8,18 @@ come from `package.open_package`, so sizes, zip bombs and DTDs were checked befo
 
 from __future__ import annotations
 
+import email
+import email.policy
+import posixpath
+
 from lxml import etree
 
+from . import content
+from .decode import DecodeError, decode
 from .document import Document, ExtractError
 from .normalize import squash
-from .package import open_package, parse_xml
-from .rows import Grid, Row, row_line
+from .package import member_names, open_package, parse_xml
+from .rows import Grid, Row, leaf_tables, row_line, table_rows
 from .wordnumbers import Numbering
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -24,13 +30,18 @@ _P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT, _CUSTOM_XML = (f"{{{_W}}}{t}" for t in (
 _T, _TAB, _BR, _CR = (f"{{{_W}}}{t}" for t in ("t", "tab", "br", "cr"))
 _FALLBACK = f"{{{_MC}}}Fallback"
 _VAL = f"{{{_W}}}val"
+_PARTS = frozenset({"word/document.xml", "word/numbering.xml", "word/styles.xml", "docProps/core.xml",
+                    "word/_rels/document.xml.rels"})
+_ALT_CHUNK = f"{{{_W}}}altChunk"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 MAX_DEPTH = 20  # tables nested in tables: real templates nest two deep; a deeper tree is hostile
 
 
 def read_docx(body: bytes, *, format: str = "docx") -> Document:
     """A Document from DOCX bytes; `format` is what the file was before conversion (doc, wps)."""
     name = format.upper()
-    parts = open_package(body, name)
+    parts = open_package(body, name, _PARTS)
+    chunks = _alt_chunks(body, parts, name)
     if "word/document.xml" not in parts:
         raise ExtractError(f"{name} file has no word/document.xml: not a Word document")
     root = parse_xml(parts["word/document.xml"], "word/document.xml", name)
@@ -38,16 +49,22 @@ def read_docx(body: bytes, *, format: str = "docx") -> Document:
     if body_el is None:
         raise ExtractError(f"{name} file is corrupt (word/document.xml has no body)")
     optional = {part: parse_xml(parts[part], part, name) for part in ("word/numbering.xml", "word/styles.xml") if part in parts}
-    reader = _Reader(Numbering(optional.get("word/numbering.xml"), optional.get("word/styles.xml")))
+    reader = _Reader(Numbering(optional.get("word/numbering.xml"), optional.get("word/styles.xml")), chunks)
     reader.blocks(body_el, 0)
-    return Document(format, "\n".join(reader.lines), reader.tables, title_hint=_core_title(parts, name))
+    warnings = []
+    if not reader.lines and any(n.startswith("word/media/") for n in member_names(body)):
+        warnings.append(f"{name} file holds only images (scanned pages): no text, no OCR; the file is kept")
+    return Document(format, "\n".join(reader.lines), reader.tables, title_hint=_core_title(parts, name),
+                    warnings=warnings + reader.warnings)
 
 
 class _Reader:
-    def __init__(self, numbering: Numbering) -> None:
+    def __init__(self, numbering: Numbering, chunks: dict[str, bytes]) -> None:
         self.numbering = numbering
+        self.chunks = chunks
         self.lines: list[str] = []
         self.tables: list[list[Row]] = []
+        self.warnings: list[str] = []
 
     def paragraph(self, p: etree._Element) -> str:
         """The paragraph as Word shows it: its list number (`一、`, `（三）`) and its text."""
@@ -64,10 +81,24 @@ class _Reader:
                     self.lines.append(text)
             elif child.tag == _TBL:
                 self.table(child, depth + 1)
+            elif child.tag == _ALT_CHUNK and child.get(_R_ID) in self.chunks:
+                self.alt_chunk(self.chunks[child.get(_R_ID)])
             elif child.tag in (_SDT, _CUSTOM_XML):
                 content = child.find(_SDT_CONTENT) if child.tag == _SDT else child
                 if content is not None:
                     self.blocks(content, depth + 1)
+
+    def alt_chunk(self, data: bytes) -> None:
+        """An HTML (or MHT) page Word shows in place, as CMS "export to Word" writes a report: read as HTML."""
+        try:
+            page = _chunk_html(data)
+        except DecodeError as exc:
+            self.warnings.append(f"DOCX file: an embedded HTML part could not be decoded ({exc})")
+            return
+        root = content.parse_html(page)
+        body = root.find("body") if root.find("body") is not None else root
+        self.lines += [line for line in content.body_text(root, body).splitlines() if line.strip()]
+        self.tables += [table_rows(t) for t in leaf_tables(body)]
 
     def table(self, tbl: etree._Element, depth: int) -> None:
         if tbl.find(f".//{_TBL}") is not None:
@@ -92,6 +123,29 @@ class _Reader:
             if any(texts):
                 self.lines.append(row_line(texts))
         self.tables.append(grid.rows())
+
+
+def _alt_chunks(body: bytes, parts: dict[str, bytes], name: str) -> dict[str, bytes]:
+    """The parts `w:altChunk` elements point at, by relationship id (HTML or MHT pages imported whole)."""
+    if "word/_rels/document.xml.rels" not in parts:
+        return {}
+    rels = parse_xml(parts["word/_rels/document.xml.rels"], "word/_rels/document.xml.rels", name)
+    targets = {rel.get("Id"): posixpath.normpath(posixpath.join("word", rel.get("Target", ""))) for rel in rels
+               if rel.get("Type", "").endswith("/aFChunk") and rel.get("TargetMode") != "External"}
+    if not targets:
+        return {}
+    found = open_package(body, name, frozenset(targets.values()))
+    return {rid: found[path] for rid, path in targets.items() if path in found}
+
+
+def _chunk_html(data: bytes) -> str:
+    if data.lstrip()[:13].lower() == b"mime-version:" or b"multipart/related" in data[:2048].lower():
+        message = email.message_from_bytes(data, policy=email.policy.default)
+        for part in message.walk():
+            if part.get_content_type() == "text/html":
+                return part.get_content()
+        raise DecodeError("an MHT part with no text/html page")
+    return decode(data)[0]
 
 
 def _rows(tbl: etree._Element) -> list[etree._Element]:

@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import re
 
+from . import content
 from .document import Document
 from .normalize import squash
-from .rows import Grid, Row, row_line
+from .rows import Grid, Row, leaf_tables, row_line, table_rows
 from .values import is_value_text
 
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _TABLE_LINE = re.compile(r"^\s*\|.*\|\s*$")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_HTML_TABLE = re.compile(r"^\s*<table\b", re.I)
+_HTML_PAGE = re.compile(r"<\s*(?:!doctype|html|head|body|div)\b", re.I)
 _PLACEHOLDER = re.compile(r"^(?:数据|列|字段|表头|column|col)\s*\d+$", re.I)
 _INLINE = (
     (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
     (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links keep their text
-    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # bold
-    (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), r"\1"),  # italic
+    (re.compile(r"(\*\*|__)(.{1,500}?)\1"), r"\2"),  # bold (bounded: a line of stars must not go quadratic)
+    (re.compile(r"(?<![\w*])\*(?!\s)(.{1,500}?)(?<!\s)\*(?![\w*])"), r"\1"),  # italic
     (re.compile(r"<br\s*/?>", re.I), " "),
     (re.compile(r"</?(?:sup|sub|b|i|strong|em|span|u)\b[^>]*>", re.I), ""),
     (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])"), r"\1"),  # markdown escapes
@@ -34,6 +37,9 @@ _RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
 
 
 def is_markdown(text: str) -> bool:
+    """Markdown, not an HTML page: `|---|` rows or `#` headings, and no page markup (tables may be HTML)."""
+    if _HTML_PAGE.search(text[:4096]):
+        return False
     lines = text.splitlines()[:5000]
     return any(_SEPARATOR.match(line) and "|" in line for line in lines) or sum(
         1 for line in lines if _HEADING.match(line)) >= 2
@@ -41,9 +47,23 @@ def is_markdown(text: str) -> bool:
 
 def read_markdown(text: str) -> Document:
     lines: list[str] = []
-    tables: list[list[list[str]]] = []
+    tables: list[list[list[str]] | list[Row]] = []
     current: list[list[str]] | None = None
+    html_table: list[str] | None = None
+
+    def close_html_table() -> None:  # MinerU writes tables as HTML (spans kept): read as the HTML reader does
+        for rows in (table_rows(t) for t in leaf_tables(content.parse_html("\n".join(html_table)))):
+            tables.append(rows)
+            lines.extend(row_line([c.text for c in (*row.labels, *row.values)]) for row in rows)
+
     for line in text.splitlines():
+        if html_table is not None or _HTML_TABLE.match(line):
+            html_table = html_table or []
+            html_table.append(line)
+            if "</table>" in line.lower():
+                close_html_table()
+                html_table = current = None
+            continue
         if _SEPARATOR.match(line) and "|" in line:
             continue
         if _TABLE_LINE.match(line):
@@ -59,7 +79,9 @@ def read_markdown(text: str) -> Document:
             continue
         current = None
         lines.append(inline(_BLOCK.sub("", _HEADING.sub("", line))))
-    return Document("text", "\n".join(lines), [grid_rows(t) for t in tables])
+    if html_table is not None:  # a table the text never closed: what it holds still counts
+        close_html_table()
+    return Document("text", "\n".join(lines), [grid_rows(t) if t and isinstance(t[0], list) else t for t in tables])
 
 
 def inline(text: str) -> str:

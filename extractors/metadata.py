@@ -96,8 +96,11 @@ def source(text: str) -> str | None:
 
 
 def filler_agency(text: str) -> str | None:
-    m = _FILLER.search(no_space(text).replace("：", ":"))
-    return m.group(1).strip("|") if m else None
+    for line in text.splitlines():  # line by line: the next line (a PDF table's header) is not the agency
+        m = _FILLER.search(no_space(line).replace("：", ":"))
+        if m:
+            return m.group(1).strip("|")
+    return None
 
 
 def title_agency(title: str | None) -> str | None:

@@ -25,8 +25,9 @@ XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=F
                              huge_tree=False, remove_comments=True, remove_pis=True)
 
 
-def open_package(body: bytes, name: str) -> dict[str, bytes]:
-    """Every member of the package by name, each checked; `name` (DOCX, XLSX) names the file in errors."""
+def open_package(body: bytes, name: str, wanted: frozenset[str] | None = None) -> dict[str, bytes]:
+    """The package's members by name (only those `wanted`, when given), each checked; `name` (DOCX, XLSX) names
+    the file in errors. Members not wanted are never inflated: their declared sizes still count."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(body))
         members = archive.infolist()
@@ -40,7 +41,7 @@ def open_package(body: bytes, name: str) -> dict[str, bytes]:
     parts: dict[str, bytes] = {}
     total = 0
     for member in members:
-        if member.is_dir():
+        if member.is_dir() or (wanted is not None and member.filename not in wanted):
             continue
         _check_ratio(member, name)
         data = _read_bounded(archive, member, name)
@@ -51,6 +52,14 @@ def open_package(body: bytes, name: str) -> dict[str, bytes]:
             raise ExtractError(f"{name} file: part {member.filename} declares a DOCTYPE (entity expansion refused)")
         parts[member.filename] = data
     return parts
+
+
+def member_names(body: bytes) -> list[str]:
+    """The names in the package's directory."""
+    try:
+        return zipfile.ZipFile(io.BytesIO(body)).namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return []
 
 
 def _check_ratio(member: zipfile.ZipInfo, name: str) -> None:

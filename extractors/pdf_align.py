@@ -270,7 +270,7 @@ def _label_edges(labels: list[_Chunk], value_left: float) -> list[float]:
     for c in labels:
         for x in range(max(int(c.x0), left), min(int(c.x1), right) + 1):
             counts[x - left] += 1
-    peak = max(counts) or 1
+    peak = max(counts, default=0) or 1
     edges, in_gap, gap_start = [], False, 0
     for i, n in enumerate(counts):
         low = n <= 0.3 * peak

@@ -8,14 +8,15 @@ whole extraction may be). Coordinates are PDF points with y growing upwards, as 
 from __future__ import annotations
 
 import ctypes
-from bisect import bisect_right
+import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 import pypdfium2.raw as pdfium_c
 
 _THIN = 3.0  # a filled rectangle this thin is a rule (Word and WPS draw cell borders as 0.5-1 pt bars)
 _SNAP = 2.5  # rules within this distance are one grid line
-_MAX_SEGMENTS = 3000  # a page drawn with more path pieces than this is a picture, not a table
+_MAX_SEGMENTS = 20000  # a page drawn with more rule pieces than this is a picture, not a table
 _MAX_PATH_POINTS = 200
 
 
@@ -138,9 +139,20 @@ def glyphs(textpage) -> list[Glyph]:
         # height as their neighbours, so lines and gaps come out right.
         if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, box):
             continue
+        if _diagonal(pdfium_c.FPDFText_GetCharAngle(raw, i)):
+            continue  # a watermark (`内部资料` across the page) would cut through every line it crosses
         size = pdfium_c.FPDFText_GetFontSize(raw, i)
         out.append(Glyph(chr(code), box.left, box.bottom, box.right, box.top, size))
     return out
+
+
+def _diagonal(angle: float) -> bool:
+    """Neither upright nor turned a quarter (vertical text in a narrow cell): slanted."""
+    if angle < 0:  # PDFium's error value
+        return False
+    quarter = math.pi / 2
+    off = angle % quarter
+    return min(off, quarter - off) > 0.1
 
 
 def rules(objects) -> Rules:
@@ -149,18 +161,31 @@ def rules(objects) -> Rules:
     for obj in objects:
         if len(found.horizontal) + len(found.vertical) > _MAX_SEGMENTS:
             break
+        placed = _placements(obj)
         left, bottom, right, top = obj.get_bounds()
+        for matrix in placed:
+            left, bottom, right, top = matrix.on_rect(left, bottom, right, top)
         width, height = right - left, top - bottom
         if height <= _THIN < width:
             found.horizontal.append(((top + bottom) / 2, left, right))
         elif width <= _THIN < height:
             found.vertical.append(((left + right) / 2, bottom, top))
         elif width > _THIN and height > _THIN:
-            _outline(obj, found)
+            _outline(obj, found, placed)
     return found
 
 
-def _outline(obj, found: Rules) -> None:
+def _placements(obj) -> list:
+    """The matrices of the Form XObjects around a path, innermost first: its bounds and points are in the
+    form's space (page content wrapped in a form by printers and optimisers), characters in the page's."""
+    out, parent = [], obj.container
+    while parent is not None:
+        out.append(parent.get_matrix())
+        parent = parent.container
+    return out
+
+
+def _outline(obj, found: Rules, placed: list) -> None:
     """Axis-parallel straight pieces of a larger path (a cell's rectangle, a grid drawn as one path)."""
     n = pdfium_c.FPDFPath_CountSegments(obj.raw)
     if n < 2 or n > _MAX_PATH_POINTS:
@@ -176,6 +201,8 @@ def _outline(obj, found: Rules) -> None:
         if kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:
             return  # curves: a drawing, not a table
         point = (a * x.value + c * y.value + e, b * x.value + d * y.value + f)
+        for matrix in placed:
+            point = matrix.on_point(*point)
         if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
             start = prev = point
             continue
@@ -241,8 +268,9 @@ def join_lines(parts) -> str:
 
 def grids(found: Rules) -> list[Grid]:
     """Each connected set of horizontal and vertical rules that draws at least two rows and two columns."""
-    hs = [h for h in found.horizontal]
-    vs = [v for v in found.vertical]
+    hs = list(found.horizontal)
+    vs = sorted(found.vertical)
+    v_xs = [x for x, _, _ in vs]
     parent = list(range(len(hs) + len(vs)))
 
     def root(i: int) -> int:
@@ -252,8 +280,10 @@ def grids(found: Rules) -> list[Grid]:
         return i
 
     for i, (y, hx0, hx1) in enumerate(hs):
-        for j, (x, vy0, vy1) in enumerate(vs):
-            if hx0 - _SNAP <= x <= hx1 + _SNAP and vy0 - _SNAP <= y <= vy1 + _SNAP:
+        # only the verticals within the rule's reach: crossings, not all pairs, on a page of many rules
+        for j in range(bisect_left(v_xs, hx0 - _SNAP), bisect_right(v_xs, hx1 + _SNAP)):
+            _, vy0, vy1 = vs[j]
+            if vy0 - _SNAP <= y <= vy1 + _SNAP:
                 parent[root(i)] = root(len(hs) + j)
     groups: dict[int, tuple[list, list]] = {}
     for i, h in enumerate(hs):
@@ -279,19 +309,29 @@ def _snap(values: list[float]) -> list[float]:
 
 
 def _grid(hs: list, vs: list) -> Grid | None:
-    xs = _snap([x for x, _, _ in vs])
-    ys = _snap([y for y, _, _ in hs])[::-1]
+    if not hs or not vs:
+        return None
+    # Outer edges from where the rules reach: a table drawn without its left and right (or top and bottom)
+    # border still has its first and last columns (rows).
+    xs = _snap([x for x, _, _ in vs] + [min(x0 for _, x0, _ in hs), max(x1 for _, _, x1 in hs)])
+    ys = _snap([y for y, _, _ in hs] + [min(y0 for _, y0, _ in vs), max(y1 for _, _, y1 in vs)])[::-1]
     if len(xs) < 2 or len(ys) < 2:
         return None
     rows, cols = len(ys) - 1, len(xs) - 1
+    at_x: dict[int, list[tuple[float, float]]] = {}  # grid line -> the vertical rules on it
+    for x, y0, y1 in vs:
+        at_x.setdefault(min(range(len(xs)), key=lambda i: abs(xs[i] - x)), []).append((y0, y1))
+    at_y: dict[int, list[tuple[float, float]]] = {}
+    for y, x0, x1 in hs:
+        at_y.setdefault(min(range(len(ys)), key=lambda i: abs(ys[i] - y)), []).append((x0, x1))
 
     def wall_right(r: int, c: int) -> bool:  # a vertical rule between (r, c) and (r, c + 1)
-        x, mid = xs[c + 1], (ys[r] + ys[r + 1]) / 2
-        return any(abs(vx - x) <= _SNAP and vy0 - _SNAP <= mid <= vy1 + _SNAP for vx, vy0, vy1 in vs)
+        mid = (ys[r] + ys[r + 1]) / 2
+        return any(y0 - _SNAP <= mid <= y1 + _SNAP for y0, y1 in at_x.get(c + 1, ()))
 
     def wall_below(r: int, c: int) -> bool:  # a horizontal rule between (r, c) and (r + 1, c)
-        y, mid = ys[r + 1], (xs[c] + xs[c + 1]) / 2
-        return any(abs(hy - y) <= _SNAP and hx0 - _SNAP <= mid <= hx1 + _SNAP for hy, hx0, hx1 in hs)
+        mid = (xs[c] + xs[c + 1]) / 2
+        return any(x0 - _SNAP <= mid <= x1 + _SNAP for x0, x1 in at_y.get(r + 1, ()))
 
     owner = {(r, c): (r, c) for r in range(rows) for c in range(cols)}
 

@@ -203,11 +203,13 @@ class Grid:
         return c + colspan
 
     def rows(self, height: int | None = None) -> list[Row]:
+        by_row: dict[int, list[int]] = {}
+        for row, col in self.occupied:
+            by_row.setdefault(row, []).append(col)
         rows = []
         for r in range(self.height if height is None else height):
-            cols = sorted(col for (row, col) in self.occupied if row == r)
             cells: list[tuple[Cell, bool]] = []
-            for col in cols:
+            for col in sorted(by_row.get(r, ())):
                 origin_row, text = self.occupied[(r, col)]
                 span = self.origins.get((origin_row, col))
                 if span is None:

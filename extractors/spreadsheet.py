@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import posixpath
 import struct
 import warnings
 import zipfile
 
 import openpyxl
 import xlrd
+from lxml import etree
+from openpyxl.utils.cell import range_boundaries
 from xlrd.compdoc import CompDocError
 
 from .document import Document, ExtractError
 from .normalize import squash
-from .package import open_package, rebuild
+from .package import open_package, parse_xml, rebuild
 from .rows import Grid, is_known, row_line
 from .values import is_value_text
 
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 MAX_CELLS = 200_000  # a report's sheets hold a few hundred cells; the used range of a hostile file can be 16k x 1M
 
 
@@ -27,23 +32,55 @@ def read_xlsx(body: bytes) -> Document:
     for name, data in parts.items():
         if name.startswith("xl/worksheets/") and data.count(b"<c ") + data.count(b"<c>") > MAX_CELLS:
             raise ExtractError(f"XLSX file: {name} holds more than {MAX_CELLS} cells")
+    merged = _merged_ranges(parts)
+    sheets = []
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it drops: not our data
-            # Not read_only: openpyxl's read-only sheets do not expose merged ranges, which carry the labels
-            # that span rows; open_package has bounded the parts' size, so the full workbook stays small.
-            book = openpyxl.load_workbook(io.BytesIO(rebuild(parts)), data_only=True)
+            book = openpyxl.load_workbook(io.BytesIO(rebuild(parts)), read_only=True, data_only=True)
+            try:
+                for sheet in book.worksheets:
+                    sheet.reset_dimensions()  # a sheet's declared <dimension> may lie: read what is there
+                    values = [[_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+                    width = max(map(len, values), default=0)  # the used range: empty cells at a row's end count
+                    sheets.append(([row + [""] * (width - len(row)) for row in values], merged.get(sheet.title, [])))
+                title = book.properties.title
+            finally:
+                book.close()
     except (KeyError, ValueError, TypeError, IndexError, AttributeError, zipfile.BadZipFile, OSError) as exc:
         raise ExtractError(f"XLSX file is corrupt ({type(exc).__name__}: {exc})") from None
-    sheets = []
-    for sheet in book.worksheets:
-        if sheet.max_row * sheet.max_column > MAX_CELLS:
-            raise ExtractError(f"XLSX file: sheet {sheet.title!r} spans {sheet.max_row}x{sheet.max_column} cells")
-        merged = [(m.min_row - 1, m.min_col - 1, m.max_row - m.min_row + 1, m.max_col - m.min_col + 1)
-                  for m in sheet.merged_cells.ranges]
-        values = [[_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        sheets.append((values, merged))
-    return _document("xlsx", sheets, book.properties.title)
+    return _document("xlsx", sheets, title)
+
+
+def _merged_ranges(parts: dict[str, bytes]) -> dict[str, list[tuple[int, int, int, int]]]:
+    """Each sheet's merged ranges (row, col, height, width), by sheet name: openpyxl's read-only sheets do not
+    expose them, so they are read from the sheet XML here, streaming (a sheet's rows are dropped as they pass)."""
+    if "xl/workbook.xml" not in parts:
+        raise ExtractError("XLSX file has no xl/workbook.xml: not a workbook")
+    targets = {}
+    if "xl/_rels/workbook.xml.rels" in parts:
+        rels = parse_xml(parts["xl/_rels/workbook.xml.rels"], "xl/_rels/workbook.xml.rels", "XLSX")
+        targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+    ranges: dict[str, list[tuple[int, int, int, int]]] = {}
+    for sheet in parse_xml(parts["xl/workbook.xml"], "xl/workbook.xml", "XLSX").iter(f"{{{_MAIN}}}sheet"):
+        target = targets.get(sheet.get(f"{{{_REL}}}id"), "")
+        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        found = ranges.setdefault(sheet.get("name", ""), [])
+        if path not in parts:
+            continue
+        try:
+            for _, el in etree.iterparse(io.BytesIO(parts[path]), events=("end",), resolve_entities=False,
+                                         no_network=True, load_dtd=False, huge_tree=False):
+                if el.tag == f"{{{_MAIN}}}mergeCell":
+                    min_col, min_row, max_col, max_row = range_boundaries(el.get("ref", ""))
+                    found.append((min_row - 1, min_col - 1, max_row - min_row + 1, max_col - min_col + 1))
+                elif el.tag == f"{{{_MAIN}}}row":
+                    el.clear()
+                    while el.getprevious() is not None:
+                        del el.getparent()[0]
+        except (etree.XMLSyntaxError, ValueError, TypeError) as exc:
+            raise ExtractError(f"XLSX file is corrupt (part {path}: {exc})") from None
+    return ranges
 
 
 def read_xls(body: bytes, *, format: str = "xls") -> Document:
@@ -75,7 +112,14 @@ def _document(format: str, sheets, title: str | None) -> Document:
         grid = Grid()
         covered: dict[tuple[int, int], tuple[int, int]] = {}  # every cell of a merged range -> its top-left
         spans = {}
+        used_width = max(map(len, values), default=0)
         for r0, c0, height, width in merged:
+            # Clipped to the cells the sheet has: a hostile range (A1:XFD1048576) must not expand.
+            height, width = min(height, len(values) - r0), min(width, used_width - c0)
+            if height <= 0 or width <= 0:
+                continue
+            if len(covered) + height * width > MAX_CELLS:
+                raise ExtractError(f"{format.upper()} file: merged ranges cover more than {MAX_CELLS} cells")
             spans[(r0, c0)] = (height, width)
             for r in range(r0, r0 + height):
                 for c in range(c0, c0 + width):
@@ -102,8 +146,8 @@ def _text(value) -> str:
         return ""
     if isinstance(value, bool):
         return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, float):  # 15 significant digits: what Excel shows, without binary noise (0.1 + 0.2)
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else format(value, ".15g")
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()[:10]
     return squash(str(value))

@@ -109,6 +109,7 @@ def _chunk(session: Session, chunk, carried_forward) -> Iterator[dict[str, Any]]
             source=report.source,
             generation=report.generation,
             is_report=True,
+            format=report.format,
             text=report.text,
             sections=[Section(s.heading, s.text) for s in children["sections"][report_id]],
             attachments=[Attachment(a.url, a.text) for a in children["attachments"][report_id]],

@@ -34,22 +34,22 @@ class FetchedPage:
     fetched_at: dt.datetime | None = None
     warc: WarcLocation | None = None
     parent_url: str | None = None
+    parent_kind: str | None = None  # "list" for a file the column links itself (a report of its own)
     link_text: str | None = None
     error: str | None = None
-    # Filled by the extraction pipeline for document pages.
+    # Filled by the extraction pipeline for document and attachment pages.
     report: Report | None = None
     # Filled by seal(): what storage needs once the body itself is no longer kept.
     content_hash: str | None = None
     content_length: int | None = None
 
     def seal(self) -> None:
-        """Fix the content hash and length, and drop the body unless it is an attachment's (stored raw):
-        a batch waiting to be written then holds rows, not pages."""
+        """Fix the content hash and length, and drop the body (the WARC keeps the bytes): a batch waiting to
+        be written then holds rows, not pages."""
         if self.content_hash is None:
             self.content_hash = "" if self.status is None else hashlib.sha256(self.body).hexdigest()
             self.content_length = None if self.status is None else len(self.body)
-        if self.kind != "attachment":
-            self.body = b""
+        self.body = b""
 
     def __repr__(self) -> str:
         # Scrapy logs every item; the body would flood the log.

@@ -15,10 +15,12 @@ if TYPE_CHECKING:
 
     from govcrawl.registry import PortalEntry
 
-ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx")
+# Report files: PDF, Word, WPS, Excel, WPS spreadsheets and OFD (China's fixed-layout format; no reader yet,
+# but fetched so that the page row says a report exists in that format).
+ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd")
 # Cheap test on the raw bytes (ASCII, so it works whatever the page's charset): most report pages link no
 # attachment, and parsing a 100 KB page just to find that out costs more than the rest of the spider.
-ATTACHMENT_HINT = re.compile(rb"\.(?:pdf|docx?|wps|xlsx?)\b", re.IGNORECASE)
+ATTACHMENT_HINT = re.compile(rb"\.(?:pdf|docx?|wps|xlsx?|et|ofd)\b", re.IGNORECASE)
 NEXT_PAGE_TEXTS = ("下一页", "下页", "尾页", "末页")
 # An anchor is a pager link only when its whole text is a pager word (a navigation link "下一页领导…" is not):
 # 下一页, 下页, 后页, 尾页, 末页, 最后一页, optionally followed by an arrow, or an arrow alone (>, ›, », >>, >|).
@@ -27,6 +29,8 @@ PAGER_TEXT_TRIM = "[]【】()（）<>"
 # Elements that hold a list page's pagination: <div class="page">, <div id="page_div">, .pagination, .fenye ...
 PAGER_AREA = re.compile(r"(?<![a-z])pag(?:e|er|es|ing|ination|bar|list|nav)?(?![a-z])|fenye|fanye|paging", re.IGNORECASE)
 INDEX_PAGE = re.compile(r"/index_\d+\.s?html?$")
+# 年度报告, 年报, and titles that drop 年度: 2017年政府信息公开报告 / 政府信息公开工作报告
+REPORT_TEXT = re.compile(r"年度报告|年报|信息公开(?:工作)?报告")
 SKIPPED_SCHEMES = ("javascript:", "mailto:", "tel:", "#")
 
 
@@ -74,7 +78,13 @@ class PlatformAdapter:
         """Items of the column that may be annual reports (the extractor decides which really are)."""
         if "report_links" in self.selectors:
             return self.links(response, self.selectors["report_links"])
-        return [link for link in self.links(response, self._list_area()) if self.is_report_link(link)]
+        return [link for link in self.links(response, self._list_area())
+                if self.is_report_link(link) or self.is_report_file(link)]
+
+    @staticmethod
+    def is_report_file(link: Link) -> bool:
+        """A file (PDF, Word ...) the column links itself, named as a report: on every platform a candidate."""
+        return is_attachment_url(link.url) and REPORT_TEXT.search(link.text) is not None
 
     def attachment_links(self, response: TextResponse) -> list[Link]:
         if not ATTACHMENT_HINT.search(response.body):

@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from govcrawl.adapters.base import INDEX_PAGE, Link, PlatformAdapter
+from govcrawl.adapters.base import INDEX_PAGE, REPORT_TEXT, Link, PlatformAdapter
 
-# 年度报告, 年报, and titles that drop 年度: 2017年政府信息公开报告 / 政府信息公开工作报告
-REPORT_TEXT = re.compile(r"年度报告|年报|信息公开(?:工作)?报告")
 # Column/article URLs that name the annual report: .../ndbg/..., nianbao, zfxxgknb
 REPORT_URL = re.compile(r"ndbg|nianbao|xxgknb|gknb", re.IGNORECASE)
 

@@ -19,7 +19,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     MetaData,
     String,
     Text,
@@ -110,13 +109,18 @@ class Page(Base):
 
 
 class AttachmentFile(Base):
-    """Raw bytes of a downloaded attachment (pdf, doc, ...), deduplicated by content hash."""
+    """One downloaded attachment (pdf, docx, ...) by content hash, and what the extractor read from it.
+
+    The bytes themselves are only in the WARC record its `pages` row points at. `extracted` is the
+    extractor's record of the file (extract-output.md's object): the reports whose pages link the file take
+    their cells from it, whichever of page and file is stored first (govcrawl.db.attachments)."""
 
     __tablename__ = "attachment_files"
 
     content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    format: Mapped[str | None] = mapped_column(String(16))
+    extracted: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Report(Base):
@@ -138,6 +142,8 @@ class Report(Base):
     published_date: Mapped[dt.date | None] = mapped_column(Date)
     source: Mapped[str | None] = mapped_column(Text)
     generation: Mapped[str | None] = mapped_column(String(16))
+    # What the cells and sections were read from: html | text | pdf | docx | doc | wps | xlsx | xls.
+    format: Mapped[str] = mapped_column(String(16), server_default="html")
     text: Mapped[str] = mapped_column(Text)
     warnings: Mapped[list[Any]] = mapped_column(JSON)
     is_current: Mapped[bool] = mapped_column(Boolean, server_default=true(), default=True, index=True)
@@ -155,6 +161,8 @@ class ReportCell(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    # The page (the report page itself, or an attached file) whose bytes the number was read from.
+    document_page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
     # Not `table`/`row`: reserved words in SQL, which every user query would have to quote.
     table_name: Mapped[str] = mapped_column(String(32))
     row_key: Mapped[str] = mapped_column(Text)
@@ -193,8 +201,8 @@ class CheckResult(Base):
 
 
 class ReportAttachment(Base):
-    """A link to an attached file as the report page lists it; the downloaded bytes are the `pages` row
-    with that url (kind 'attachment') and its `attachment_files` row."""
+    """A link to an attached file as the report page lists it; the download is the `pages` row with that url
+    (kind 'attachment'), its reading the `attachment_files` row of that page's content hash."""
 
     __tablename__ = "report_attachments"
     __table_args__ = (UniqueConstraint("report_id", "position"),)
@@ -219,5 +227,7 @@ class UrlValidator(Base):
     checked_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
-# A hash index on PostgreSQL: a btree entry is limited to ~2.7 KB and parent URLs can be longer.
+# Hash indexes on PostgreSQL: a btree entry is limited to ~2.7 KB and URLs can be longer.
 Index("ix_pages_parent_url", Page.parent_url, postgresql_using="hash")
+# A file read in a batch finds the reports that link it (govcrawl.db.attachments).
+Index("ix_report_attachments_url", ReportAttachment.url, postgresql_using="hash")

@@ -21,6 +21,7 @@ from w3lib.url import safe_url_string
 from extractors import __version__ as EXTRACTOR_VERSION
 from govcrawl.db import models as m
 from govcrawl.db import versions
+from govcrawl.db.attachments import cell_rows, file_record, sync_reports
 
 if TYPE_CHECKING:
     from govcrawl.items import FetchedPage
@@ -192,10 +193,12 @@ class Store:
             page_rows[key] = _page_row(page, content_hash, run_id)
             result.pages += 1
             result.failed_pages += page.error is not None
+        # An attached file's reading, kept for the reports that link it (govcrawl.db.attachments).
         files = {
-            h: {"content_hash": h, "size": len(p.body), "content": p.body}
+            h: {"content_hash": h, "size": p.content_length, "format": p.report.format,
+                "extracted": file_record(p.report)}
             for p, h in zip(pages, hashes, strict=True)
-            if p.kind == "attachment" and p.error is None and p.status is not None
+            if p.kind == "attachment" and p.error is None and p.report is not None
         }
         with self.engine.begin() as conn:
             conn.execute(self._insert(m.Page).on_conflict_do_nothing(), list(page_rows.values()))
@@ -206,9 +209,13 @@ class Store:
             reported = {}
             for page, content_hash in zip(pages, hashes, strict=True):
                 report = page.report
-                if report is not None and report.is_report and page.error is None:
+                # A file is a report of its own when the column links it; linked from a report page, it
+                # lends that page's report its cells instead (govcrawl.db.attachments).
+                own = page.kind == "document" or page.parent_kind == "list"
+                if report is not None and report.is_report and page.error is None and own:
                     reported[page_ids[(page.url, content_hash)]] = (page, report)
-            if not reported:
+            read_files = [p.url for p, h in zip(pages, hashes, strict=True) if p.kind == "attachment" and h in files]
+            if not reported and not read_files:
                 return result
             # A page's report is written once, with all its children, by the batch that first stores it;
             # re-writing the same page (re-crawl, replay) must not mix in cells from another extraction.
@@ -225,22 +232,30 @@ class Store:
                 for page_id, report_id in conn.execute(
                     select(m.Report.page_id, m.Report.id).where(m.Report.page_id.in_(list(fresh))))
             }
-            children = []
+            children, joined = [], set()
             for page_id, (_, report) in reported.items():
                 result.reports += 1
                 result.cells += len(report.cells)
                 result.failed_checks += sum(c.status == "fail" for c in report.checks)
                 report_id = report_ids.get(page_id)
-                if report_id is not None:  # else stored before
-                    children.append((report_id, report))
+                if report_id is None:
+                    continue  # stored before
+                children.append((report_id, page_id, report))
+                if report.attachments:
+                    joined.add(report_id)
             self._write_children(conn, children)
+            if read_files:  # the reports, stored before or just now, that link a file read in this batch
+                joined.update(conn.scalars(select(m.ReportAttachment.report_id)
+                                           .where(m.ReportAttachment.url.in_(sorted(set(read_files))))))
+            result.cells += sync_reports(conn, self._insert, joined, url_hash)
         return result
 
-    def _write_children(self, conn, reports: Sequence[tuple[int, Any]]) -> None:
-        """The cells, sections, checks and attachment links of newly inserted reports."""
+    def _write_children(self, conn, reports: Sequence[tuple[int, int, Any]]) -> None:
+        """The cells, sections, checks and attachment links of newly inserted reports (report id, page id,
+        extracted Report)."""
         cells, sections, checks, attachments = [], [], [], []
-        for report_id, report in reports:
-            cells.extend(_cell_rows(report_id, report.cells))
+        for report_id, page_id, report in reports:
+            cells.extend(cell_rows(report_id, page_id, report.cells))
             sections.extend(
                 {"report_id": report_id, "position": i, "heading": s.heading, "text": s.text}
                 for i, s in enumerate(report.sections)
@@ -272,7 +287,10 @@ class Store:
             ids = {(page_id, h): report_id for report_id, page_id, h in conn.execute(
                 select(m.Report.id, m.Report.page_id, m.Report.result_hash)
                 .where(m.Report.page_id.in_({page_id for page_id, _ in rows})))}
-            self._write_children(conn, [(ids[key], report) for key, (_, _, report) in rows.items() if key in ids])
+            new = [(ids[key], page_id, report) for key, (page_id, _, report) in rows.items() if key in ids]
+            self._write_children(conn, new)
+            # a page without a table of its own takes its cells from its attached files (govcrawl.db.attachments)
+            sync_reports(conn, self._insert, [r for r, _, report in new if report.attachments], url_hash)
             versions.refresh_current(conn, (url_hash(page.url) for _, page, _ in rows.values()))
         return len(rows)
 
@@ -333,28 +351,12 @@ def _report_row(page_id: int, page: FetchedPage, report) -> dict[str, Any]:
         "published_date": _parse_date(report.published_date),
         "source": report.source,
         "generation": report.generation,
+        "format": report.format,
         "text": report.text or "",
         "warnings": list(report.warnings),
         "extractor_version": EXTRACTOR_VERSION,
         "result_hash": versions.result_hash(report),
     }
-
-
-def _cell_rows(report_id: int, cells) -> list[dict[str, Any]]:
-    rows = {}
-    for c in cells:
-        # The extractor promises one cell per (table,row,col); keep the first if a page repeats a table.
-        rows.setdefault((c.table, c.row, c.col), {
-            "report_id": report_id,
-            "table_name": c.table,
-            "row_key": c.row,
-            "col_key": c.col,
-            "value": None if c.value is None else float(c.value),
-            "value_is_integer": None if c.value is None else isinstance(c.value, int),
-            "raw": c.raw,
-            "unit": c.unit,
-        })
-    return list(rows.values())
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,4 +1,5 @@
-"""`govcrawl reextract`: run the current extractor over the archived document pages, without the network,
+"""`govcrawl reextract`: run the current extractor over the archived report pages (document pages, and
+files a column links as reports of their own), without the network,
 and store a new report version wherever the result differs from the page's newest stored one.
 
 Pages come from the database (their WARC record locations); `--archive PATH` reads them from that WARC file
@@ -96,10 +97,11 @@ def index_archive(source: str | Path) -> dict[str, WarcLocation]:
 def _pages(engine: Engine, portals: Sequence[str] | None) -> Iterator[tuple]:
     newest = (select(m.Report.result_hash).where(m.Report.page_id == m.Page.id)
               .order_by(m.Report.id.desc()).limit(1).scalar_subquery())
-    query = (select(m.Page.id, m.Page.portal_id, m.Page.url, m.Page.final_url, m.Page.content_hash,
+    query = (select(m.Page.id, m.Page.portal_id, m.Page.kind, m.Page.url, m.Page.final_url, m.Page.content_hash,
                     m.Page.warc_file, m.Page.warc_offset, m.Page.warc_length, m.Page.warc_record_id, newest)
-             .where(m.Page.kind == "document", m.Page.error.is_(None), m.Page.content_hash != "",
-                    m.Page.status >= 200, m.Page.status < 300)
+             .where(m.Page.error.is_(None), m.Page.content_hash != "", m.Page.status >= 200, m.Page.status < 300,
+                    # documents, and attached files that are reports of their own (a column links them)
+                    (m.Page.kind == "document") | ((m.Page.kind == "attachment") & (newest.is_not(None)))))
              .order_by(m.Page.id))
     if portals:
         query = query.where(m.Page.portal_id.in_(list(portals)))
@@ -155,7 +157,7 @@ def reextract(database_url: str | None = None, *, archive: str | None = None, po
 
 def _read(row, by_record: dict[str, WarcLocation] | None, handles: dict, result: ReextractResult):
     """(page id, FetchedPage with the archived body, newest stored result hash), or None if unreadable."""
-    page_id, portal, url, final_url, content_hash, file, offset, length, record_id, stored_hash = row
+    page_id, portal, kind, url, final_url, content_hash, file, offset, length, record_id, stored_hash = row
     if by_record is not None:
         location = by_record.get(record_id)
         if location is None:
@@ -182,6 +184,6 @@ def _read(row, by_record: dict[str, WarcLocation] | None, handles: dict, result:
                      url, location.file, location.offset)
         return None
     headers = [(k, v) for k, v in archived.headers if k.lower() != "transfer-encoding"]
-    page = FetchedPage(portal_id=portal, kind="document", url=url, final_url=final_url, status=archived.status,
+    page = FetchedPage(portal_id=portal, kind=kind, url=url, final_url=final_url, status=archived.status,
                        headers=headers, body=body)
     return page_id, page, stored_hash

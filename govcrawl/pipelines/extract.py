@@ -1,5 +1,5 @@
-"""Run the shared extractor on every fetched document page, in worker processes so that the CPU-bound
-parsing uses every core and never blocks the reactor that keeps downloads flowing."""
+"""Run the shared extractor on every fetched document page and attached file, in worker processes so that
+the CPU-bound parsing uses every core and never blocks the reactor that keeps downloads flowing."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from extractors import ExtractError
 from govcrawl.asyncutil import run_in_executor
+from govcrawl.attachments import EXTRACTED_KINDS, judge
 from govcrawl.extraction import extract_page
 from govcrawl.items import FetchedPage
 
@@ -56,7 +57,7 @@ class ExtractPipeline:
             self.executor = None
 
     async def process_item(self, item):
-        if not isinstance(item, FetchedPage) or item.kind != "document" or item.error is not None:
+        if not isinstance(item, FetchedPage) or item.kind not in EXTRACTED_KINDS or item.error is not None:
             return item
         headers = dict(item.headers)
         url = item.final_url or item.url
@@ -76,6 +77,7 @@ class ExtractPipeline:
         else:
             # The charset the extractor actually decoded with is the page's encoding of record.
             item.encoding = item.report.encoding
+            judge(item)
             self.stats.inc_value("govcrawl/extract/pages")
             self.stats.inc_value("govcrawl/extract/seconds", seconds)
             if item.report.is_report:

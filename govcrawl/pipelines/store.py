@@ -83,8 +83,6 @@ class StorePipeline:
         for name in ("pages", "reports", "cells", "failed_pages", "failed_checks"):
             setattr(self.totals, name, getattr(self.totals, name) + getattr(result, name))
             self.stats.inc_value(f"govcrawl/store/{name}", getattr(result, name))
-        for page in batch:
-            page.body = b""  # attachments' bytes are in the database now; free them
 
     async def close_spider(self) -> None:
         await self._flush()

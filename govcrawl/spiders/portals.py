@@ -21,7 +21,7 @@ from govcrawl.items import FetchedPage
 from govcrawl.registry import PortalEntry, load_registry, select_portals
 from govcrawl.settings import REPLAY_SETTINGS
 
-META_PAGE = "govcrawl_page"  # {portal, kind, parent_url, link_text}
+META_PAGE = "govcrawl_page"  # {portal, kind, parent_url, parent_kind, link_text, list_depth}
 
 
 class PortalsSpider(scrapy.Spider):
@@ -64,6 +64,7 @@ class PortalsSpider(scrapy.Spider):
                 "portal": portal.id,
                 "kind": kind,
                 "parent_url": parent.url if parent is not None else None,
+                "parent_kind": parent_info.get("kind"),
                 "link_text": link.text if link is not None else None,
                 # how many list pages deep into the column (a runaway 下一页 chain stops at the limit)
                 "list_depth": parent_info.get("list_depth", 0) + (kind == "list" and parent is not None),
@@ -125,6 +126,7 @@ class PortalsSpider(scrapy.Spider):
             kind=info.get("kind", "document"),
             url=request.url,
             parent_url=info.get("parent_url"),
+            parent_kind=info.get("parent_kind"),
             link_text=info.get("link_text"),
             error=_describe_failure(failure),
         )
@@ -158,6 +160,7 @@ class PortalsSpider(scrapy.Spider):
             fetched_at=response.meta.get(META_FETCHED_AT),
             warc=response.meta.get(META_WARC),
             parent_url=info.get("parent_url"),
+            parent_kind=info.get("parent_kind"),
             link_text=info.get("link_text"),
         )
         # Document pages are decoded by the extractor in its worker (ExtractPipeline); list pages here.

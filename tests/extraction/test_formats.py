@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 import zipfile
+import zlib
 
 import pytest
 
@@ -94,3 +95,23 @@ def test_cli_exits_0_for_a_kept_ofd_file(tmp_path):
     (obj,) = [json.loads(line) for line in run.stdout.decode().splitlines()]
     assert obj["format"] == "ofd" and obj["is_report"] is False and obj["text"] == ""
     assert obj["warnings"] == ["OFD file: format not supported, the file is kept"]
+
+
+def test_word_file_of_scanned_pages_says_so():
+    import docx
+
+    document = docx.Document()
+    document.add_picture(io.BytesIO(PNG_1X1))
+    out = io.BytesIO()
+    document.save(out)
+    report = extract(out.getvalue())
+    assert report.format == "docx" and not report.is_report and report.text == ""
+    assert report.warnings == ["DOCX file holds only images (scanned pages): no text, no OCR; the file is kept"]
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+
+PNG_1X1 = (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", bytes([0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]))
+           + _png_chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + _png_chunk(b"IEND", b""))

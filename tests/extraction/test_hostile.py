@@ -63,3 +63,10 @@ def test_a_huge_word_table_is_refused_not_expanded():
             target.writestr(name, document if name == "word/document.xml" else source.read(name))
     with pytest.raises(ExtractError, match="^DOCX file: table too large"):
         extract(out.getvalue())
+
+
+def test_a_merged_range_over_the_whole_sheet_is_clipped_to_the_cells_there():
+    report = extract((HOSTILE / "merge_bomb.xlsx").read_bytes())
+    assert report.format == "xlsx"
+    assert not any(c.table == "active" for c in report.cells)  # the first sheet's cells are one merged cell now
+    assert any(c.table == "applications" for c in report.cells)  # the other sheets are intact

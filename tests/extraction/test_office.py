@@ -95,3 +95,15 @@ def test_word_list_numbers_are_part_of_headings_and_labels():
                                                    "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况",
                                                    "六、其他需要报告的事项"]
     assert "（三）不予公开" in report.text.replace("(", "（").replace(")", "）")
+
+
+@pytest.mark.parametrize(("damage", "cause"), [
+    (lambda b: b[:1024] + bytes(len(b) - 2048) + b[-1024:], "DOC file is corrupt or unreadable: LibreOffice could not convert it"),
+    (lambda b: b[: len(b) // 2], "OLE2 file (DOC, WPS or XLS) is truncated or corrupt"),
+])
+def test_corrupt_and_truncated_doc_name_the_cause(damage, cause):
+    require_soffice()
+    from extractors import ExtractError
+
+    with pytest.raises(ExtractError, match=cause.replace("(", r"\(").replace(")", r"\)")):
+        extract(damage((OFFICE / "004_varied.doc").read_bytes()))

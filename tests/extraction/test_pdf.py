@@ -1,8 +1,10 @@
 """PDF reports (tests/fixtures/pdf, rendered from the report pages by build.py): the same canonical cells as the
 HTML extractor reads from the same report, whatever the page breaks, footers and label quirks do to the print."""
 
+import ctypes
 import io
 import json
+import math
 import re
 import subprocess
 import sys
@@ -19,7 +21,7 @@ from extractors.tables import lookup
 from extractors.templates import APPLICATION_ROW_INDEX
 
 PDFS = Path(__file__).resolve().parent.parent / "fixtures" / "pdf"
-RULED = ["004_varied_2019", "006_2021", "000_pre2019", "hybrid_2021_active_2019_applications"]
+RULED = ["004_varied_2019", "006_2021", "000_pre2019", "hybrid_2021_active_2019_applications", "000_pre2019_open_sides"]
 
 
 def _read(name: str, **limits):
@@ -234,8 +236,6 @@ def test_label_typo_tolerance_is_for_long_labels_with_one_clear_match():
 
 def _text_pdf(lines: list[tuple[float, float, str]]) -> bytes:
     """A page of Helvetica text objects at the given positions."""
-    import ctypes
-
     pdf = pdfium.PdfDocument.new()
     page = pdf.new_page(595, 842)
     for x, y, text in lines:
@@ -298,3 +298,48 @@ def test_sections_and_checks_match_the_html_page_of_the_same_report(name, page):
     html = extract((PDFS.parent / "pages" / f"{page}.html").read_bytes())
     assert [s.heading for s in report.sections] == [s.heading for s in html.sections]
     assert [(c.rule, c.scope, c.status) for c in report.checks] == [(c.rule, c.scope, c.status) for c in html.checks]
+
+
+def test_page_content_wrapped_in_a_scaled_form_xobject():
+    """Printers and optimisers place each page as a Form XObject (here scaled to 90 % and moved): the rules
+    inside it are in the form's space, the characters in the page's; the grid must still fit its text."""
+    source = pdfium.PdfDocument(str(PDFS / "006_2021.pdf"))
+    wrapped = pdfium.PdfDocument.new()
+    for index in range(len(source)):
+        xobject = pdfium_c.FPDF_NewXObjectFromPage(wrapped.raw, source.raw, index)
+        form = pdfium_c.FPDF_NewFormObjectFromXObject(xobject)
+        pdfium_c.FPDFPageObj_Transform(form, 0.9, 0, 0, 0.9, 30, 40)
+        page = wrapped.new_page(595, 842)
+        pdfium_c.FPDFPage_InsertObject(page.raw, form)
+        page.gen_content()
+        pdfium_c.FPDF_CloseXObject(xobject)
+    out = io.BytesIO()
+    wrapped.save(out)
+    report = extract(out.getvalue())
+    assert _cells(report) == _cells(_read("006_2021")[1])
+
+
+def test_a_table_without_its_side_borders_is_still_one_ruled_grid():
+    """Word's open-sided style: the label and figure columns lie outside the outermost vertical rules; the
+    grid takes its outer edges from where the horizontal rules reach."""
+    document, _ = _read("000_pre2019_open_sides")
+    header = next(row for table in document.tables for row in table if row.labels and row.labels[0].text == "统计指标")
+    assert [(c.text, c.col) for c in header.labels] == [("统计指标", 0), ("单位", 1), ("统计数", 2)]
+
+
+def test_a_slanted_watermark_does_not_cut_through_the_lines():
+    body = _text_pdf([(72, 700, "Annual report 2022"), (72, 680, "Second line of text")])
+    pdf = pdfium.PdfDocument(body)
+    page = pdf[0]
+    mark = pdfium_c.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", ctypes.c_float(40))
+    buffer = ctypes.create_string_buffer("CONFIDENTIAL\x00".encode("utf-16-le"))
+    pdfium_c.FPDFText_SetText(mark, ctypes.cast(buffer, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
+    cos, sin = math.cos(math.pi / 4), math.sin(math.pi / 4)
+    pdfium_c.FPDFPageObj_Transform(mark, cos, sin, -sin, cos, 150, 560)
+    pdfium_c.FPDFPage_InsertObject(page.raw, mark)
+    page.gen_content()
+    out = io.BytesIO()
+    pdf.save(out)
+    document = read_pdf(out.getvalue())
+    assert "C" not in document.text.replace("Annual", "")
+    assert "Annual report 2022" in document.text

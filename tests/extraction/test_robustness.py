@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from extractors import ExtractError, Report, extract
 from tests.conftest import FIXTURES, PAGES, TEXTS
 
-REAL_PAGES = [p.read_bytes() for p in sorted(PAGES.glob("*.html"))] + [p.read_bytes() for p in sorted(TEXTS.glob("*.txt"))]
+REAL_PAGES = [p.read_bytes() for p in sorted(PAGES.glob("*.html"))] + [p.read_bytes() for p in sorted(TEXTS.glob("*.txt"))] + [
+    p.read_bytes() for p in sorted((FIXTURES / "markdown").glob("*.md"))]
 
 
 def _survives(body: bytes) -> None:
@@ -41,7 +42,8 @@ def mutated_pages(draw):
             body[at:at] = draw(st.sampled_from([b"<table>", b"</td>", b"<td rowspan=99999 colspan=0>", b"\x00", b"\xff\xfe",
                                                 b"<tr><td>", b"|", b"\n", b"<!--", b"]]>", "（七）总计".encode(),
                                                 b"<!-- TRS_PubDate -->", b"<?php echo 1; ?>", b"<?xml-stylesheet x?>",
-                                                b"<td>" + b"9" * 5000 + b"</td>", b"1" * 400 + b".5", b"-" + b"7" * 4400]))
+                                                b"<td>" + b"9" * 5000 + b"</td>", b"1" * 400 + b".5", b"-" + b"7" * 4400,
+                                                b"|---|---|", b"| | |", b"| \xe6\x95\xb0\xe6\x8d\xae1 |", b"# "]))
         elif op == "duplicate":
             body[at:at] = body[at : at + draw(st.integers(1, 3000))]
     return bytes(body)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 from sqlalchemy import select
 
 from govcrawl.archive.warc import ArchiveIndex, Exchange, WarcFile, read_response, warc_files
 from govcrawl.db.engine import make_engine
 from govcrawl.db import models as m
+from govcrawl.cli import main
 from govcrawl.items import WarcLocation
 
 from crawlkit import REPO, SEEDS, crawl_env, run_crawl
 from dbstate import snapshot
-from seedfacts import ATTACHMENT_PDF_URL, FIXTURE_PAGES, assert_seed_reports_stored
+from seedfacts import (ATTACHMENT_PDF_URL, FIXTURE_PAGES, REPORT_FILES, assert_seed_reports_stored,
+                       site_file)
 
 
 def test_replaying_the_seeds_stores_the_five_reports_and_is_idempotent(database_url):
@@ -36,17 +39,35 @@ def test_replaying_the_seeds_stores_the_five_reports_and_is_idempotent(database_
     gbk = state["pages"]["http://www.jlgxj.gov.cn/zwgk/ndbg/201501/t20150120_1129.html"]
     assert gbk["encoding"] == "gb18030" and ["Content-Type", "text/html; charset=ISO-8859-1"] in gbk["headers"]
 
+    # the PDF's bytes are kept once, in the WARC; the database keeps what was read from them
     pdf = state["pages"][ATTACHMENT_PDF_URL]
+    archived = read_response(WarcLocation(pdf["warc_file"], pdf["warc_offset"], pdf["warc_length"],
+                                          pdf["warc_record_id"]))
+    assert archived.body == site_file(ATTACHMENT_PDF_URL)
+    assert pdf["content_hash"] == hashlib.sha256(site_file(ATTACHMENT_PDF_URL)).hexdigest()
     engine = make_engine(database_url)
     with engine.connect() as conn:
-        stored_pdf = conn.execute(select(m.AttachmentFile.content)
-                                  .where(m.AttachmentFile.content_hash == pdf["content_hash"])).scalar_one()
+        size, fmt = conn.execute(select(m.AttachmentFile.size, m.AttachmentFile.format)
+                                 .where(m.AttachmentFile.content_hash == pdf["content_hash"])).one()
     engine.dispose()
-    assert stored_pdf == (FIXTURE_PAGES / "005_attachment_only.pdf").read_bytes()
+    assert (size, fmt) == (len(site_file(ATTACHMENT_PDF_URL)), "pdf")
 
     run_crawl(REPO, "-a", "replay=seeds", "-s", f"DATABASE_URL={database_url}")
     again = snapshot(database_url)
     assert again["counts"] == {**state["counts"], "crawl_runs": state["counts"]["crawl_runs"] + 1}
+    assert again["reports"] == state["reports"]
+
+
+def test_the_main_job_exports_the_reports_read_from_files(tmp_path):
+    database_url = f"sqlite:///{tmp_path / 'govcrawl.db'}"
+    run_crawl(REPO, "-a", "replay=seeds", "-s", f"DATABASE_URL={database_url}")
+    out = tmp_path / "reports.jsonl"
+    assert main(["export", "--db", database_url, "--out", str(out)]) == 0
+    exported = {r["url"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    for url, (_file, fmt, _fixture, title, year, _generation, _published) in REPORT_FILES.items():
+        record = exported[url]
+        assert (record["title"], record["report_year"], record["format"]) == (title, year, fmt)
+        assert len(record["cells"]) == {"pdf": 198, "docx": 200}[fmt] and record["sections"]
 
 
 def test_a_request_missing_from_the_archive_is_a_replay_miss_not_a_fetch(tmp_path, portal_server):

@@ -75,6 +75,8 @@ def test_migrations_create_every_table_and_are_rerunnable(database_url):
     tables = set(inspect(engine).get_table_names())
     assert {"portals", "crawl_runs", "pages", "attachment_files", "reports", "report_cells", "report_sections",
             "check_results", "report_attachments", "alembic_version"} <= tables
+    # attachment bytes are kept once, in the WARC (migration 0005 dropped the database copy)
+    assert "content" not in {c["name"] for c in inspect(engine).get_columns("attachment_files")}
     columns = {c["name"] for c in inspect(engine).get_columns("report_cells")}
     assert {"table_name", "row_key", "col_key", "value", "raw", "unit"} <= columns
     assert not {"table", "row"} & columns  # reserved words: plain SQL would have to quote them
@@ -149,7 +151,7 @@ def test_non_reports_and_failures_are_pages_only(store):
     assert store.table_counts()["reports"] == 0
     assert pages["http://www.pingtan.gov.cn/n.htm"].is_report is False
     assert pages["http://www.tiedong.gov.cn/a.docx"].error == "HTTP 404 Not Found"
-    assert [f.content for f in files] == [b"%PDF-1.4 raw bytes"]
+    assert files == []  # the file was not read (no extraction): nothing to keep; its bytes are in the WARC
 
 
 def test_crawl_runs_keep_scrapy_stats(store):
@@ -271,15 +273,16 @@ def test_report_attachments_join_the_attachment_pages_as_the_spider_requests_the
     store.write_pages([
         document("http://www.jlcity.gov.cn/r.html", b"report", report),
         FetchedPage(portal_id="220200-szf", kind="attachment", url=fetched, status=200, body=b"%PDF-1.4",
-                    parent_url="http://www.jlcity.gov.cn/r.html"),
+                    parent_url="http://www.jlcity.gov.cn/r.html",
+                    report=Report(url=fetched, format="pdf", text="附件", is_report=False)),
     ])
     with Session(store.engine) as conn:
         joined = conn.execute(
-            select(m.ReportAttachment.url, m.Page.kind, m.AttachmentFile.content)
+            select(m.ReportAttachment.url, m.Page.kind, m.AttachmentFile.format, m.AttachmentFile.size)
             .join(m.Page, m.Page.url == m.ReportAttachment.url)
             .join(m.AttachmentFile, m.AttachmentFile.content_hash == m.Page.content_hash)
         ).all()
-    assert joined == [(fetched, "attachment", b"%PDF-1.4")]
+    assert joined == [(fetched, "attachment", "pdf", len(b"%PDF-1.4"))]
 
 
 def test_cells_are_queried_with_plain_sql_and_the_rename_migrates_old_rows(tmp_path):
@@ -302,3 +305,36 @@ def test_cells_are_queried_with_plain_sql_and_the_rename_migrates_old_rows(tmp_p
         rows = conn.exec_driver_sql("select table_name, row_key, col_key, value from report_cells").all()
     engine.dispose()
     assert rows == [("applications", "new", "total", 3.0)]
+
+
+def test_models_match_the_migrations(database_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), m.Base.metadata) == []
+    engine.dispose()
+
+
+def test_migration_0005_drops_the_attachment_bytes_and_names_each_cells_document(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine, "0003")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO portals (id, name, agency, region, division_code, platform, column_urls, "
+                             "allowed_hosts) VALUES ('220200-x', 'n', 'a', 'r', '220200', 'generic', '[]', '[]')")
+        conn.exec_driver_sql("INSERT INTO pages (id, kind, url, url_hash, content_hash) VALUES (7, 'document', 'u', "
+                             "'h', 'c'), (8, 'attachment', 'u.pdf', 'h2', 'f')")
+        conn.execute(text("INSERT INTO attachment_files (content_hash, size, content) VALUES ('f', 3, :b)"),
+                     {"b": b"%PD"})
+        conn.exec_driver_sql("INSERT INTO reports (id, page_id, text, warnings) VALUES (1, 7, '', '[]')")
+        conn.exec_driver_sql("INSERT INTO report_cells (report_id, table_name, row_key, col_key, value, raw) "
+                             "VALUES (1, 'applications', 'new', 'total', 3, '3')")
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT document_page_id FROM report_cells").all() == [(7,)]
+        assert conn.exec_driver_sql("SELECT format FROM reports").all() == [("html",)]
+        assert conn.exec_driver_sql("SELECT content_hash, size FROM attachment_files").all() == [("f", 3)]
+    assert "content" not in {c["name"] for c in inspect(engine).get_columns("attachment_files")}
+    engine.dispose()

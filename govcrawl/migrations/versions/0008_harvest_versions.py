@@ -2,7 +2,7 @@
 per URL, and each run's per-portal figures and monitor results.
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0005
 Create Date: 2026-11-27 13:00:00
 
 """
