@@ -97,11 +97,12 @@ def index_archive(source: str | Path) -> dict[str, WarcLocation]:
 def _pages(engine: Engine, portals: Sequence[str] | None) -> Iterator[tuple]:
     newest = (select(m.Report.result_hash).where(m.Report.page_id == m.Page.id)
               .order_by(m.Report.id.desc()).limit(1).scalar_subquery())
+    has_report = select(m.Report.id).where(m.Report.page_id == m.Page.id).exists()
     query = (select(m.Page.id, m.Page.portal_id, m.Page.kind, m.Page.url, m.Page.final_url, m.Page.content_hash,
                     m.Page.warc_file, m.Page.warc_offset, m.Page.warc_length, m.Page.warc_record_id, newest)
              .where(m.Page.error.is_(None), m.Page.content_hash != "", m.Page.status >= 200, m.Page.status < 300,
                     # documents, and attached files that are reports of their own (a column links them)
-                    (m.Page.kind == "document") | ((m.Page.kind == "attachment") & (newest.is_not(None)))))
+                    (m.Page.kind == "document") | ((m.Page.kind == "attachment") & has_report))
              .order_by(m.Page.id))
     if portals:
         query = query.where(m.Page.portal_id.in_(list(portals)))
