@@ -43,16 +43,13 @@ HARVEST_SETTINGS: dict[str, Any] = {
     "GOVCRAWL_RUN_MODE": "harvest",
     # Monitors (govcrawl.harvest.monitors, a spidermon suite) run when the spider closes.
     "GOVCRAWL_MONITORS": True,
-    "EXTENSIONS": {"govcrawl.harvest.monitors.MonitorsExtension": 500},
     "SPIDERMON_ENABLED": True,  # for spidermon's ItemValidationPipeline
-    # Validate each page after the store pipeline (800) sealed it: the schema is of the stored item.
-    "ITEM_PIPELINES": {
-        "govcrawl.pipelines.ExtractPipeline": 300,
-        "govcrawl.pipelines.StorePipeline": 800,
-        "spidermon.contrib.scrapy.pipelines.ItemValidationPipeline": 900,
-    },
     "SPIDERMON_VALIDATION_SCHEMAS": [str(SCHEMA)],
 }
+# Added to the project's own components.
+HARVEST_EXTENSIONS = {"govcrawl.harvest.monitors.MonitorsExtension": 500}
+# Validate each page after the store pipeline (800) sealed it: the schema is of the stored item.
+HARVEST_PIPELINES = {"spidermon.contrib.scrapy.pipelines.ItemValidationPipeline": 900}
 
 
 def data_dir(setting: str | None = None) -> Path:
@@ -88,6 +85,8 @@ def harvest(*, data: Path, database_url: str | None = None, portals: str | None 
         crawl_settings.setmodule("govcrawl.settings", priority="project")
         crawl_settings.update({
             **HARVEST_SETTINGS,
+            "EXTENSIONS": {**crawl_settings.getdict("EXTENSIONS"), **HARVEST_EXTENSIONS},
+            "ITEM_PIPELINES": {**crawl_settings.getdict("ITEM_PIPELINES"), **HARVEST_PIPELINES},
             "DATABASE_URL": database_url,
             "GOVCRAWL_ARCHIVE_DIR": str(archive),
             "JOBDIR": str(jobdir),

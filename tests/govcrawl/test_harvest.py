@@ -49,7 +49,7 @@ def test_second_night_fetches_only_lists_and_revalidations_and_adds_no_rows(tmp_
     assert "harvest succeeded" in first
     first_requests = list(site.server.requests_seen)
     counts = row_counts(database_url)
-    assert counts["reports"] == 6 and counts["report_cells"] > 100
+    assert counts["reports"] >= 6 and counts["report_cells"] > 100
     assert "total" in first and "new" in first.splitlines()[1]
     list_pages = {u for (u,) in query(database_url, "select url from pages where kind = 'list'")}
     site.reload()
