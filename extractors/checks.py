@@ -49,7 +49,7 @@ def run_checks(cells: Sequence[Cell], generation: str | None, text: str) -> list
 
 
 def _applications(v: _Values, generation: str) -> list[Check]:
-    rows = T.APPLICATION_ROW_ORDER[generation]
+    rows = _application_rows(v, generation)
     present_rows = [r for r in rows if any(v.has("applications", r, c) for c in T.APPLICANT_ORDER)]
     if not present_rows:
         return []
@@ -65,6 +65,17 @@ def _applications(v: _Values, generation: str) -> list[Check]:
         parts = [v.get("applications", row, c) for c in T.APPLICANT_ORDER[:-1]]
         out.append(_equation("applications.row_sum", row, [v.get("applications", row, "total")], parts))
     return out
+
+
+def _application_rows(v: _Values, generation: str) -> tuple[str, ...]:
+    """The rows of the layout the table really has: the two generations differ only in （六）其他处理, and a
+    2021 report whose table still has the single 2019 row (a hybrid) is summed with that row."""
+    def has(row: str) -> bool:
+        return any(v.has("applications", row, c) for c in T.APPLICANT_ORDER)
+
+    if any(has(r) for r in T.APPLICATION_ROW_ORDER["2021"] if r.startswith("other.")):
+        return T.APPLICATION_ROW_ORDER["2021"]
+    return T.APPLICATION_ROW_ORDER["2019" if has("other") else generation]
 
 
 def _appeals(v: _Values) -> list[Check]:

@@ -28,8 +28,10 @@ _HTML_SNIFF = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|div|table|p|met
 _REPORT_PHRASE = re.compile(r"(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)|年度报告")
 _NOT_REPORT_TITLE = re.compile(r"(?:的函|复函|通知|公告|通报|意见|要点|落实情况|指南|目录|解读|征求|格式|模板|样表|范本)$"
                                r"|对比|比对|对照")
-# A letter or notice opens with its addressee (`各镇（街道）、县政府各部门：`); a report never does.
-_ADDRESSEE = re.compile(r"^(?:各|有关)[^。|]{1,60}[:：]$")
+# A letter or notice opens with its own title (`关于…的通知`) and its addressee (`各镇（街道）、县政府各部门：`,
+# `县政务公开办公室：`); a report does neither.
+_ADDRESSEE = re.compile(r"^(?:(?:各|有关)[^。|]{1,60}|[^。，,|:：]{2,30}(?:办公室|人民政府|政府|局|委员会|委|厅|部门|单位))[:：]$")
+_LETTER_TITLE = re.compile(r"^关于.{2,80}的(?:函|复函|通知|批复|请示)$")
 
 
 # Epoint WebBuilder, CMS list shells and other single-page portals that fetch the article by XHR.
@@ -186,7 +188,8 @@ def _is_report(report: Report) -> bool:
         return False
     if report.cells and all(c.value is None for c in report.cells):
         return False  # a blank template: the tables are there, no figure is
-    if any(_ADDRESSEE.match(line.strip()) for line in report.text.splitlines()[:10]):
+    head = [line.strip() for line in report.text.splitlines()[:10]]
+    if any(_ADDRESSEE.match(line) or _LETTER_TITLE.match(line) for line in head):
         return False
     said = _REPORT_PHRASE.search(report.title or "") or _REPORT_PHRASE.search(report.text[:2000])
     return bool(said or report.cells)

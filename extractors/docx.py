@@ -2,8 +2,9 @@
 
 Read from the WordprocessingML directly rather than through python-docx: python-docx has no notion of a
 vertically merged cell's extent, of rows and cells wrapped in content controls (w:sdt) or of the alternate
-content Word writes twice (mc:Choice / mc:Fallback), and those are exactly what report templates use. The parts
-come from `package.open_package`, so sizes, zip bombs and DTDs were checked before any parsing.
+content Word writes twice (mc:Choice / mc:Fallback), nor of list numbers (`wordnumbers`) or of HTML pages
+imported whole (w:altChunk), and those are exactly what report templates and CMS exports use. The parts come from
+`package.open_package`, so sizes, zip bombs and DTDs were checked before any parsing.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _DC = "http://purl.org/dc/elements/1.1/"
 _NS = {"w": _W, "mc": _MC}
-_P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT, _CUSTOM_XML = (f"{{{_W}}}{t}" for t in ("p", "tbl", "tr", "tc", "sdt", "sdtContent", "customXml"))
+_P, _TBL, _SDT, _SDT_CONTENT, _CUSTOM_XML = (f"{{{_W}}}{t}" for t in ("p", "tbl", "sdt", "sdtContent", "customXml"))
 _T, _TAB, _BR, _CR = (f"{{{_W}}}{t}" for t in ("t", "tab", "br", "cr"))
 _FALLBACK = f"{{{_MC}}}Fallback"
 _VAL = f"{{{_W}}}val"
@@ -161,6 +162,8 @@ def paragraph_text(p: etree._Element) -> str:
     for el in p.iter(_T, _TAB, _BR, _CR):
         if any(a.tag == _FALLBACK for a in el.iterancestors()):
             continue  # the same text box again, for readers that do not understand mc:Choice
+        if _hidden(el.getparent()):
+            continue  # hidden text (a template's instructions): Word does not show or print it
         if el.tag == _T:
             out.append(el.text or "")
         elif el.tag == _TAB:
@@ -168,6 +171,11 @@ def paragraph_text(p: etree._Element) -> str:
         else:
             out.append("\n")
     return "".join(out)
+
+
+def _hidden(run: etree._Element | None) -> bool:
+    vanish = run.find("w:rPr/w:vanish", _NS) if run is not None else None
+    return vanish is not None and vanish.get(_VAL, "true") not in ("0", "false", "off")
 
 
 def _int(el: etree._Element | None, default: int) -> int:

@@ -50,6 +50,7 @@ def read_markdown(text: str) -> Document:
     tables: list[list[list[str]] | list[Row]] = []
     current: list[list[str]] | None = None
     html_table: list[str] | None = None
+    adjacent = False  # the line before was a table row (separator rows included)
 
     def close_html_table() -> None:  # MinerU writes tables as HTML (spans kept): read as the HTML reader does
         for rows in (table_rows(t) for t in leaf_tables(content.parse_html("\n".join(html_table)))):
@@ -65,16 +66,20 @@ def read_markdown(text: str) -> Document:
                 html_table = current = None
             continue
         if _SEPARATOR.match(line) and "|" in line:
+            adjacent = True
             continue
         if _TABLE_LINE.match(line):
             cells = [inline(c) for c in _split_row(line)]
-            # One small table per row: consecutive rows of the same width are one table, blank lines or not.
-            if current is None or len(current[-1]) != len(cells):
+            # Rows on consecutive lines are one table, however many cells each kept; across blank lines (one
+            # small table per row) rows of the same width are.
+            if current is None or not (adjacent or len(current[-1]) == len(cells)):
                 current = []
                 tables.append(current)
             current.append(cells)
             lines.append(row_line(cells))
+            adjacent = True
             continue
+        adjacent = False
         if not line.strip() or _RULE.match(line):
             continue
         current = None
@@ -103,7 +108,9 @@ def grid_rows(table: list[list[str]]) -> list[Row]:
     row where the row above has a cell boundary there (总计 spanning two header rows); any other empty label
     cell repeats the label above it (rowspan). Figures: an empty cell continues the figure to its left when the
     header row above spans both columns with one heading (本年处理决定数量 over three columns)."""
-    table = _join_labels_printed_apart([row for row in table if not _is_placeholder(row)])
+    width = max(map(len, table), default=0)  # a row that dropped its empty trailing cells gets them back
+    table = [row + [""] * (width - len(row)) for row in table if not _is_placeholder(row)]
+    table = _join_labels_printed_apart(table)
     grid = Grid()
     above: list[str] = []  # what covers each column on the row above
     header: list[str] | None = None  # what covers each column on the last header row with two headings or more

@@ -76,6 +76,8 @@ def _ole2_kind(body: bytes) -> str:
         streams = {entry.name for entry in CompDoc(body, logfile=io.StringIO()).dirlist}
     except (CompDocError, IndexError, ValueError, EOFError, KeyError, AssertionError, struct.error) as exc:
         raise ExtractError(f"OLE2 file (DOC, WPS or XLS) is truncated or corrupt ({type(exc).__name__}: {exc})") from None
+    if "EncryptedPackage" in streams:  # ECMA-376 encryption: the DOCX/XLSX is sealed inside an OLE2 file
+        raise ExtractError("Office file is encrypted (password-protected): it cannot be read without the password")
     kingsoft = any(marker in body for marker in _KINGSOFT)
     if "WordDocument" in streams:
         return "wps" if kingsoft else "doc"

@@ -40,6 +40,8 @@ def read_xlsx(body: bytes) -> Document:
             book = openpyxl.load_workbook(io.BytesIO(rebuild(parts)), read_only=True, data_only=True)
             try:
                 for sheet in book.worksheets:
+                    if sheet.sheet_state != "visible":
+                        continue  # a hidden sheet holds lookups or last year's copy, not what the file shows
                     sheet.reset_dimensions()  # a sheet's declared <dimension> may lie: read what is there
                     values = [[_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
                     width = max(map(len, values), default=0)  # the used range: empty cells at a row's end count
@@ -94,6 +96,8 @@ def read_xls(body: bytes, *, format: str = "xls") -> Document:
     try:
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
+            if sheet.visibility:
+                continue  # hidden or very hidden: not what the file shows
             if sheet.nrows * sheet.ncols > MAX_CELLS:
                 raise ExtractError(f"{name} file: sheet {sheet.name!r} spans {sheet.nrows}x{sheet.ncols} cells")
             merged = [(r0, c0, r1 - r0, c1 - c0) for r0, r1, c0, c1 in sheet.merged_cells]

@@ -238,9 +238,10 @@ class TableReader:
     def _applications(self, label: str | None, row: Row) -> None:
         key = lookup(T.APPLICATION_ROW_INDEX, label)
         if label == T.OTHER_OTHER_LABEL:
-            key = "other.other" if self.group == "other" else "other"
-        if key == "other" and self.layout_generation == "2021":
-            key = "other.other"
+            # `3.其他` is the 2021 sub-row even where the （六） group label was lost (PDF text); `（六）其他` is
+            # the single row some reports write instead of `（六）其他处理`.
+            numbered = bool(row.labels) and ordinal_kind(row.labels[-1].text) == "digit"
+            key = "other.other" if self.group == "other" or numbered else "other"
         if key is None:
             if label:
                 self.warnings.append(f"applications row not recognised: {label}")

@@ -19,7 +19,7 @@ PORTAL_ID = re.compile(r"^(?P<division>\d{6})-(?P<organ>[a-z0-9]+(?:-[a-z0-9]+)*
 HOSTNAME = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d+)?$")
 SELECTOR_KEYS = frozenset({"list_area", "report_links", "next_page"})
 REQUIRED = ("id", "name", "agency", "region", "platform", "columns", "allowed_hosts")
-OPTIONAL = ("selectors", "robots", "notes")
+OPTIONAL = ("selectors", "robots", "private_addresses", "notes")
 
 
 class RegistryError(ValueError):
@@ -42,6 +42,8 @@ class PortalEntry:
     allowed_hosts: tuple[str, ...]
     selectors: dict[str, str] = field(default_factory=dict)
     robots_exception: RobotsException | None = None
+    # Why this portal may be fetched from private, loopback or link-local addresses (None: it may not).
+    private_addresses_reason: str | None = None
     source: str = ""
 
     @property
@@ -141,6 +143,18 @@ def parse_entry(data: dict[str, Any], *, source: str, platforms) -> PortalEntry:
             if not isinstance(reason, str) or len(reason.strip()) < 10:
                 raise fail("robots", "ignoring robots.txt needs a written reason (reason = \"...\")")
             robots_exception = RobotsException(reason.strip())
+    private_addresses_reason = None
+    if "private_addresses" in data:
+        private = data["private_addresses"]
+        if (not isinstance(private, dict) or set(private) - {"allow", "reason"}
+                or not isinstance(private.get("allow"), bool)):
+            raise fail("private_addresses", "must be a table {allow = true, reason = \"why\"}")
+        if private["allow"]:
+            reason = private.get("reason")
+            if not isinstance(reason, str) or len(reason.strip()) < 10:
+                raise fail("private_addresses", "fetching from private addresses needs a written reason "
+                                                "(reason = \"...\")")
+            private_addresses_reason = reason.strip()
     return PortalEntry(
         id=data["id"],
         name=data["name"].strip(),
@@ -151,6 +165,7 @@ def parse_entry(data: dict[str, Any], *, source: str, platforms) -> PortalEntry:
         allowed_hosts=tuple(hosts),
         selectors=dict(selectors),
         robots_exception=robots_exception,
+        private_addresses_reason=private_addresses_reason,
         source=source,
     )
 

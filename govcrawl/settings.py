@@ -28,21 +28,28 @@ DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 # Slow portals answer within a minute or not at all; 180 s ties up a slot for nothing.
 DOWNLOAD_TIMEOUT = 60
 
-# One more retry than the default, spaced out with exponential backoff (govcrawl.retry).
+# One more retry than the default, each held back per host outside the downloader (govcrawl.retry).
 RETRY_TIMES = 3
 GOVCRAWL_RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry, doubled for each further one
 GOVCRAWL_RETRY_BACKOFF_MAX = 60.0
+GOVCRAWL_RETRY_AFTER_MAX = 120.0  # a server's Retry-After is honoured up to two minutes, not an hour
 
 DOWNLOADER_MIDDLEWARES = {
+    # Every request (links, redirect hops, meta refreshes, robots.txt) stays in its own portal's hosts and off
+    # private addresses (govcrawl.netguard); Scrapy's offsite check skips dont_filter requests such as redirects.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "govcrawl.netguard.PortalGuardMiddleware": 50,
     # RFC 9309: a robots.txt that answers 5xx or not at all forbids everything (stock Scrapy allows all).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "govcrawl.robots.StrictRobotsTxtMiddleware": 100,
-    # A redirect onto an already-fetched URL must still give its origin a page row (govcrawl.redirects).
+    "govcrawl.robots.RobotsTxtMiddleware": 100,
+    # Redirects and meta refreshes in one middleware whose hops the guard checks (govcrawl.redirects); after
+    # HttpCompressionMiddleware (590) in the response chain, so a meta refresh is read from the plain body.
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
-    "govcrawl.redirects.RecordingRedirectMiddleware": 600,
-    # Replaced by the subclass below, which adds backoff between attempts.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "govcrawl.redirects.PortalRedirectMiddleware": 580,
+    # Replaced by the subclass below, which delays retries per host instead of retrying at once.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "govcrawl.retry.BackoffRetryMiddleware": 550,
+    "govcrawl.retry.DelayedRetryMiddleware": 550,
     # Next to the downloader, outside HttpCompressionMiddleware (590): archive bytes as received and
     # answer replayed requests before anything would touch the network.
     "govcrawl.archive.middlewares.WarcArchiveMiddleware": 950,
@@ -52,6 +59,11 @@ DOWNLOADER_MIDDLEWARES = {
     # the stored list page it answers a 304 with is handled like a live one). Only on with
     # GOVCRAWL_INCREMENTAL (govcrawl harvest).
     "govcrawl.harvest.incremental.IncrementalMiddleware": 800,
+}
+
+SPIDER_MIDDLEWARES = {
+    # It drops long links with an INFO line; the portal guard refuses them with a page row instead.
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
 }
 
 # Scrapy starts this many tasks for the output of every response; a callback here yields one page (a list
@@ -80,6 +92,9 @@ GOVCRAWL_ARCHIVE_DIR = "archive"  # where the crawl writes its WARC files
 GOVCRAWL_ARCHIVE_MAX_BYTES = 1024**3  # start a new WARC file at 1 GiB, the customary size for tools and transfer
 GOVCRAWL_REPLAY = None  # set by `-a replay=PATH`
 GOVCRAWL_MAX_LIST_PAGES = 500  # per column; a 下一页 chain longer than this is a calendar trap, not a column
+# Whether the HTTP proxy (when one is used) refuses private destinations itself; when False, a host the crawler
+# cannot resolve is not fetched through a proxy, because its address could not be checked (govcrawl.netguard).
+GOVCRAWL_PROXY_CHECKS_ADDRESSES = False
 GOVCRAWL_DB_BATCH_SIZE = 200  # pages per write transaction
 GOVCRAWL_DB_FLUSH_SECONDS = 5.0  # a slow crawl still gets its rows written every few seconds
 GOVCRAWL_EXTRACT_EXECUTOR = "process"  # "thread" keeps everything in one process (debugging)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
@@ -69,7 +70,9 @@ class PlatformAdapter:
     def is_report_link(self, link: Link) -> bool:
         raise NotImplementedError
 
-    def next_pages(self, response: TextResponse) -> list[str]:
+    def next_pages(self, response: TextResponse) -> Iterable[str]:
+        """The column's further list pages linked from this one, lazily: the spider stops taking them at
+        GOVCRAWL_MAX_LIST_PAGES, however many a page announces."""
         raise NotImplementedError
 
     # -- shared -------------------------------------------------------------------------------------
@@ -93,7 +96,7 @@ class PlatformAdapter:
         return [link for link in links if is_attachment_url(link.url)]
 
     def links(self, response: TextResponse, css: str, href_filter=None) -> list[Link]:
-        """Absolute, de-duplicated links on allowed hosts, in page order."""
+        """Absolute, de-duplicated links, in page order."""
         seen: dict[str, Link] = {}
         for anchor in response.css(css):
             if anchor.root.tag != "a":
@@ -112,9 +115,9 @@ class PlatformAdapter:
         href = (node.attrib.get("href") or "").strip()
         if not href or href.lower().startswith(SKIPPED_SCHEMES):
             return None
+        # Links off the portal or to other schemes are kept: the crawl's guard refuses them with a page row
+        # (govcrawl.netguard), so a report linked on another host is visible instead of silently skipped.
         url = safe_url_string(response.urljoin(href), encoding="utf-8").split("#", 1)[0]
-        if urlsplit(url).scheme not in ("http", "https") or not self.portal.allows(url):
-            return None
         text = " ".join(" ".join(node.css("::text").getall()).split())
         title = (node.attrib.get("title") or "").strip()
         return Link(url=url, text=title if len(title) > len(text) else text)

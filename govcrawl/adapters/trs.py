@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from govcrawl.adapters.base import Link, PlatformAdapter
@@ -95,11 +96,13 @@ class TrsAdapter(PlatformAdapter):
         # tells reports from notices); the column's navigation links to other columns are not.
         return bool(TRS_DOCUMENT.search(urlsplit(link.url).path))
 
-    def next_pages(self, response) -> list[str]:
-        pages: list[str] = []
+    def next_pages(self, response) -> Iterator[str]:
         parsed = parse_create_page_html("\n".join(response.css("script::text").getall()))
-        if parsed is not None:
-            count, _current, prefix, suffix = parsed
-            # Page 0 is the column itself, where the crawl of this column started.
-            pages = [response.urljoin(f"{prefix}_{number}.{suffix}") for number in range(1, count)]
-        return [url for url in pages if self.portal.allows(url)] or self.text_pagination(response)
+        if parsed is None or parsed[0] < 2:
+            yield from self.text_pagination(response)
+            return
+        count, _current, prefix, suffix = parsed
+        # Page 0 is the column itself, where the crawl of this column started. A generator: the count is the
+        # page's word (createPageHTML(10000000, ...) has been seen), the spider takes only what the limit allows.
+        for number in range(1, count):
+            yield response.urljoin(f"{prefix}_{number}.{suffix}")

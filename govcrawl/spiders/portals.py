@@ -3,6 +3,7 @@ every candidate item and the attachments of document pages, and yield one Fetche
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +15,15 @@ from twisted.python.failure import Failure
 from extractors.decode import DecodeError, decode
 
 from govcrawl.adapters import PlatformAdapter, adapter_for
-from govcrawl.adapters.base import Link, is_attachment_url
+from govcrawl.adapters.base import ATTACHMENT_HINT, Link, is_attachment_url
 from govcrawl.archive.middlewares import META_FETCHED_AT, META_HEADERS, META_WARC, reason_phrase
 from govcrawl.harvest import AlreadyHarvested
 from govcrawl.items import FetchedPage
+from govcrawl.netguard import Refused
 from govcrawl.registry import PortalEntry, load_registry, select_portals
 from govcrawl.settings import REPLAY_SETTINGS
 
-META_PAGE = "govcrawl_page"  # {portal, kind, parent_url, parent_kind, link_text, list_depth}
+META_PAGE = "govcrawl_page"  # {portal, kind, parent_url, parent_kind, link_text, column}
 
 
 class PortalsSpider(scrapy.Spider):
@@ -31,6 +33,8 @@ class PortalsSpider(scrapy.Spider):
     adapters: dict[str, PlatformAdapter]
     max_list_pages: int
     replay: str | None
+    # list page URLs requested per (portal, column): the GOVCRAWL_MAX_LIST_PAGES bound, whatever the pages' depth
+    list_pages: dict[tuple[str, str], set[str] | None]
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -45,8 +49,7 @@ class PortalsSpider(scrapy.Spider):
             crawler.settings.set("GOVCRAWL_REPLAY", spider.replay, priority="cmdline")
             for name, value in REPLAY_SETTINGS.items():
                 crawler.settings.set(name, value, priority="spider")
-        # Scrapy's OffsiteMiddleware enforces the union; adapters enforce each portal's own hosts.
-        spider.allowed_domains = sorted({h.split(":")[0] for p in spider.portals for h in p.allowed_hosts})
+        spider.list_pages = {}
         return spider
 
     async def start(self):
@@ -54,7 +57,13 @@ class PortalsSpider(scrapy.Spider):
             if portal.robots_exception:
                 self.logger.warning("Portal %s ignores robots.txt: %s", portal.id, portal.robots_exception.reason)
             for url in portal.column_urls:
+                self.list_pages[portal.id, url] = {url}
                 yield self._request(portal, url, "list", self.parse_column)
+
+    def portal_for(self, request: Request) -> PortalEntry | None:
+        """The portal a request was made for (every request of the crawl carries it), else None."""
+        portal_id = request.meta.get(META_PAGE, {}).get("portal")
+        return next((p for p in self.portals if p.id == portal_id), None)
 
     def _request(self, portal: PortalEntry, url: str, kind: str, callback, *, parent: Response | None = None,
                  link: Link | None = None) -> Request:
@@ -66,8 +75,8 @@ class PortalsSpider(scrapy.Spider):
                 "parent_url": parent.url if parent is not None else None,
                 "parent_kind": parent_info.get("kind"),
                 "link_text": link.text if link is not None else None,
-                # how many list pages deep into the column (a runaway 下一页 chain stops at the limit)
-                "list_depth": parent_info.get("list_depth", 0) + (kind == "list" and parent is not None),
+                # the column (its first list page) this request was found under
+                "column": parent_info.get("column", url),
             }
         }
         if portal.robots_exception:
@@ -85,19 +94,37 @@ class PortalsSpider(scrapy.Spider):
             page.error = f"not an HTML list page (Content-Type {page.content_type!r})"
             yield page
             return
+        listing = self._decoded(response, page)
         yield page
+        if listing is None:
+            return
         portal = self._portal(response)
         adapter = self.adapters[portal.id]
-        for link in adapter.report_links(response):
+        for link in adapter.report_links(listing):
             if is_attachment_url(link.url):  # a column that links the PDF itself
                 yield self._request(portal, link.url, "attachment", self.parse_attachment, parent=response, link=link)
             else:
                 yield self._request(portal, link.url, "document", self.parse_document, parent=response, link=link)
-        if response.meta[META_PAGE]["list_depth"] + 1 >= self.max_list_pages:
-            self.logger.warning("Column of %s: not following pagination beyond %d list pages (at %s)",
-                                portal.id, self.max_list_pages, response.url)
-            return
-        for url in adapter.next_pages(response):
+        yield from self._pagination(portal, response, adapter.next_pages(listing))
+
+    def _pagination(self, portal: PortalEntry, response: Response, next_pages: Iterable[str]):
+        """Requests for the column's further list pages, at most GOVCRAWL_MAX_LIST_PAGES per column in all;
+        `next_pages` is consumed lazily, so a page count of ten million costs nothing beyond the limit."""
+        column = response.meta[META_PAGE]["column"]
+        requested = self.list_pages.get((portal.id, column))
+        for url in next_pages:
+            if requested is None:  # the limit was reached and recorded
+                return
+            if url in requested:
+                continue
+            if len(requested) >= self.max_list_pages:
+                self.list_pages[portal.id, column] = None  # the sets of finished columns are not kept
+                yield self._refused(portal, url, "list", response,
+                                    f"refused: column {column} reached GOVCRAWL_MAX_LIST_PAGES "
+                                    f"({self.max_list_pages} list pages); this and any further list pages "
+                                    "are not fetched")
+                return
+            requested.add(url)
             yield self._request(portal, url, "list", self.parse_column, parent=response)
 
     def parse_document(self, response: Response):
@@ -108,9 +135,10 @@ class PortalsSpider(scrapy.Spider):
             yield page
             return
         yield page
-        if page.error is None:
+        if page.error is None and ATTACHMENT_HINT.search(response.body):
             portal = self._portal(response)
-            for link in self.adapters[portal.id].attachment_links(response):
+            document = self._decoded(response, FetchedPage(portal.id, "document", response.url))
+            for link in self.adapters[portal.id].attachment_links(document) if document is not None else ():
                 yield self._request(portal, link.url, "attachment", self.parse_attachment, parent=response, link=link)
 
     def parse_attachment(self, response: Response):
@@ -124,7 +152,8 @@ class PortalsSpider(scrapy.Spider):
         page = FetchedPage(
             portal_id=info.get("portal"),
             kind=info.get("kind", "document"),
-            url=request.url,
+            url=request.meta.get("redirect_urls", [request.url])[0],  # the URL asked for, before redirects
+            final_url=request.url if request.meta.get("redirect_urls") else None,  # the hop that failed
             parent_url=info.get("parent_url"),
             parent_kind=info.get("parent_kind"),
             link_text=info.get("link_text"),
@@ -140,6 +169,25 @@ class PortalsSpider(scrapy.Spider):
         yield page
 
     # -- helpers ------------------------------------------------------------------------------------
+
+    def _refused(self, portal: PortalEntry, url: str, kind: str, parent: Response, reason: str) -> FetchedPage:
+        """The row of a URL the crawl decided not to request."""
+        self.crawler.stats.inc_value("govcrawl/failed_pages")
+        self.logger.warning("Not fetched %s: %s", url, reason)
+        return FetchedPage(portal_id=portal.id, kind=kind, url=url, parent_url=parent.url,
+                           parent_kind=parent.meta[META_PAGE].get("kind"), error=reason)
+
+    @staticmethod
+    def _decoded(response: TextResponse, page: FetchedPage) -> TextResponse | None:
+        """The page as the extractor decodes it (extractors.decode: the page's own charset over the header), for
+        reading its links: Scrapy's TextResponse lets a wrong header charset win. Sets page.encoding, or
+        page.error when the body is not text."""
+        try:
+            text, page.encoding, _ = decode(response.body, {"Content-Type": page.content_type or ""})
+        except DecodeError as exc:
+            page.error = f"undecodable body: {exc} (url {response.url})"
+            return None
+        return response.replace(body=text.encode("utf-8"), encoding="utf-8")
 
     def _portal(self, response: Response) -> PortalEntry:
         portal_id = response.meta[META_PAGE]["portal"]
@@ -163,17 +211,13 @@ class PortalsSpider(scrapy.Spider):
             parent_kind=info.get("parent_kind"),
             link_text=info.get("link_text"),
         )
-        # Document pages are decoded by the extractor in its worker (ExtractPipeline); list pages here.
-        if page.kind == "list" and isinstance(response, TextResponse):
-            try:  # the extractor's own decoding decision, so every page row says the same
-                _, page.encoding, _ = decode(response.body, {"Content-Type": content_type or ""})
-            except DecodeError as exc:
-                page.error = f"undecodable body: {exc} (url {response.url})"
         return page
 
 
 def _describe_failure(failure: Failure) -> str:
     exc = failure.value
+    if isinstance(exc, Refused):
+        return str(exc)
     if isinstance(exc, HttpError):
         response = exc.response
         retries = failure.request.meta.get("retry_times", 0)

@@ -48,3 +48,12 @@ def test_plain_text_title_over_two_lines():
 def test_files_in_a_report_column_that_are_no_report(name):
     report = extract((OFFICE / name).read_bytes())
     assert report.format == "docx" and report.text and not report.is_report
+
+
+@pytest.mark.parametrize("text", [
+    "临朐县自然资源和规划局\n关于报送政务公开材料的函\n县政务公开办公室：\n现将我局2022年政府信息公开工作年度报告等材料报送你们。\n",
+    "某县人民政府办公室\n某政办字〔2023〕3号\n某县政务公开办公室：\n根据要求，现将2022年度政府信息公开工作年度报告编制情况报告如下。\n",
+])
+def test_a_letter_without_a_report_title_is_no_report(text):
+    report = extract(text.encode())
+    assert report.text and not report.is_report

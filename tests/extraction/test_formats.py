@@ -49,7 +49,7 @@ def test_signature_decides_the_format(kind):
 
 @pytest.mark.parametrize(("name", "kind"), [("004_varied.docx", "docx"), ("004_varied.xlsx", "xlsx"),
                                             ("004_varied.doc", "doc"), ("006_2021_format.wps", "wps"),
-                                            ("004_varied.xls", "xls")])
+                                            ("004_varied.xls", "xls"), ("006_2021_format.et", "et")])
 def test_office_signatures(name, kind):
     assert sniff((OFFICE / name).read_bytes()) == kind
 

@@ -19,6 +19,7 @@ REFUSED = {
     "zip_bomb.docx": "refused as a zip bomb", "zip_bomb.xlsx": "refused as a zip bomb",
     "zip_bomb_lying.docx": "truncated or corrupt", "truncated.docx": "truncated or corrupt",
     "truncated.xlsx": "truncated or corrupt", "corrupt.doc": "truncated or corrupt",
+    "encrypted.docx": "encrypted \\(password-protected\\)",
 }
 
 
@@ -27,7 +28,7 @@ def test_hostile_office_file_is_refused_with_its_cause(name):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(ExtractError, match=REFUSED[name]) as caught:
         extract((HOSTILE / name).read_bytes())
-    assert str(caught.value).startswith(name.rsplit(".", 1)[1].upper()) or "OLE2" in str(caught.value)
+    assert str(caught.value).startswith((name.rsplit(".", 1)[1].upper(), "OLE2", "Office"))
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 300  # a 200 MB part is never inflated whole
 

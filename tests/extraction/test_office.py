@@ -107,3 +107,36 @@ def test_corrupt_and_truncated_doc_name_the_cause(damage, cause):
 
     with pytest.raises(ExtractError, match=cause.replace("(", r"\(").replace(")", r"\)")):
         extract(damage((OFFICE / "004_varied.doc").read_bytes()))
+
+
+def test_hidden_sheets_are_not_read(tmp_path):
+    """A hidden sheet holding last year's figures must not lend them to this year's cells."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(OFFICE / "006_2021_format.xlsx")
+    stale = book.copy_worksheet(book.worksheets[1])
+    for row in stale.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, int):
+                cell.value += 1000
+    stale.sheet_state = "hidden"
+    book.move_sheet(stale, offset=-len(book.worksheets) + 1)  # first, so it would win every duplicate
+    book.save(tmp_path / "hidden.xlsx")
+    report = extract((tmp_path / "hidden.xlsx").read_bytes())
+    expected = json.loads((OFFICE / EXPECTED["006_2021_format.xlsx"]["cells"]).read_text(encoding="utf-8"))
+    assert cells(_cell(c) for c in report.cells) == cells(expected)
+
+
+def test_hidden_word_text_is_not_read():
+    import io
+
+    import docx
+
+    document = docx.Document(str(OFFICE / "006_2021_format.docx"))
+    note = document.paragraphs[1].add_run("（填写说明：本段请删除，示例数据999件）")
+    note.font.hidden = True
+    out = io.BytesIO()
+    document.save(out)
+    report = extract(out.getvalue())
+    assert "填写说明" not in report.text and "999" not in report.text
+    assert len(report.cells) == 200

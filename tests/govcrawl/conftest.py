@@ -3,40 +3,16 @@ portal site served over HTTP."""
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
-from crawlkit import SEEDS
-
-POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from crawlkit import SEEDS, fresh_postgres_database
 
 
 @pytest.fixture
 def postgres_url():
     """A fresh PostgreSQL database for one test, dropped afterwards."""
-    admin_url = os.environ.get("GOVCRAWL_TEST_POSTGRES_URL", POSTGRES_DEFAULT)
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
-    try:
-        conn = engine.connect()
-    except OperationalError as exc:
-        engine.dispose()
-        reason = f"PostgreSQL is not reachable at {make_url(admin_url).render_as_string()}: {exc.orig}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true requires PostgreSQL: {reason}")
-        pytest.skip(f"{reason} (set GOVCRAWL_TEST_POSTGRES_URL, or CI=true to make this a failure)")
-    name = f"govcrawl_test_{uuid.uuid4().hex[:16]}"
-    conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.close()
-        engine.dispose()
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

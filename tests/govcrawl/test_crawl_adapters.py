@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import tracemalloc
 
 import pytest
 from scrapy.http import HtmlResponse
@@ -10,6 +12,7 @@ from w3lib.url import canonicalize_url
 
 from govcrawl.adapters import GenericAdapter, TrsAdapter, adapter_for
 from govcrawl.adapters.trs import parse_create_page_html
+from govcrawl.netguard import static_refusal
 from govcrawl.registry import load_registry
 from govcrawl.seedsite.site import load_site
 
@@ -40,7 +43,7 @@ def test_trs_list_page_pagination_and_items():
     adapter = TrsAdapter(REGISTRY["220200-szf"])
     response = fixture_response("008_list")
     base = "http://www.jlcity.gov.cn/zwgk/zfxxgkndbg/bmndbg/"
-    assert adapter.next_pages(response) == [f"{base}index_{n}.html" for n in range(1, 5)]
+    assert list(adapter.next_pages(response)) == [f"{base}index_{n}.html" for n in range(1, 5)]
     links = adapter.report_links(response)
     assert len(links) == 15  # every document of the column, the 通知 included; no navigation links
     assert links[4].url == f"{base}202001/t20200114_687214.html"
@@ -54,7 +57,7 @@ def test_generic_adapter_follows_next_page_links_and_picks_marked_reports():
                           "http://dt.smesd.gov.cn/Article/ShowClass.asp?ClassID=54")
     assert first.encoding in ("gb2312", "gbk", "gb18030")
     assert adapter.report_links(first) == []  # a 工作要点 and a 通知: not annual reports
-    assert adapter.next_pages(first) == ["http://dt.smesd.gov.cn/Article/ShowClass.asp?ClassID=54&page=2"]
+    assert list(adapter.next_pages(first)) == ["http://dt.smesd.gov.cn/Article/ShowClass.asp?ClassID=54&page=2"]
     second = site_response("dt.smesd.gov.cn/Article/ShowClass.asp@ClassID=54@page=2",
                            "http://dt.smesd.gov.cn/Article/ShowClass.asp?ClassID=54&page=2")
     [link] = adapter.report_links(second)
@@ -69,7 +72,7 @@ def test_generic_adapter_index_n_pagination():
             '<li><a href="/zwgk/tzgg/201502/t20150201_2.html">春节值班安排</a></li></ul>'
             '<a href="index_1.html">2</a> <a href="index_2.html">3</a> <a href="/zwgk/">政务公开</a></body></html>')
     response = HtmlResponse(url="http://www.elht.gov.cn/zwgk/zfxxgk/xxgknb/", body=body.encode(), encoding="utf-8")
-    assert adapter.next_pages(response) == ["http://www.elht.gov.cn/zwgk/zfxxgk/xxgknb/index_1.html",
+    assert list(adapter.next_pages(response)) == ["http://www.elht.gov.cn/zwgk/zfxxgk/xxgknb/index_1.html",
                                             "http://www.elht.gov.cn/zwgk/zfxxgk/xxgknb/index_2.html"]
     # Items under the column's xxgknb/ path are candidates, whatever their title; the extractor classifies them.
     assert [link.text for link in adapter.report_links(response)] == ["二连浩特市2014年度政府信息公开年度报告",
@@ -104,11 +107,11 @@ NAV_LIST_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>政�
 def test_generic_pagination_stays_in_the_column():
     adapter = GenericAdapter(REGISTRY["152501-szf"])
     column = "http://www.elht.gov.cn/zwgk/zfxxgk/xxgknb/"
-    assert adapter.next_pages(HtmlResponse(url=column, body=NAV_LIST_PAGE.encode(), encoding="utf-8")) == [
+    assert list(adapter.next_pages(HtmlResponse(url=column, body=NAV_LIST_PAGE.encode(), encoding="utf-8"))) == [
         f"{column}index_1.html", f"{column}index_2.html"]
     # the same from a later page of the column (its directory is the column's)
     later = HtmlResponse(url=f"{column}index_1.html", body=NAV_LIST_PAGE.encode(), encoding="utf-8")
-    assert adapter.next_pages(later) == [f"{column}index_1.html", f"{column}index_2.html"]
+    assert list(adapter.next_pages(later)) == [f"{column}index_1.html", f"{column}index_2.html"]
 
 
 def test_generic_pagination_takes_only_whole_pager_words_outside_a_pager_area():
@@ -120,7 +123,7 @@ def test_generic_pagination_takes_only_whole_pager_words_outside_a_pager_area():
             '<a href="ShowClass.asp?ClassID=54&amp;page=3">[尾页]</a></p></body></html>')
     response = HtmlResponse(url="http://dt.smesd.gov.cn/Article/ShowClass.asp?ClassID=54", body=body.encode(),
                             encoding="utf-8")
-    assert adapter.next_pages(response) == ["http://dt.smesd.gov.cn/Article/ShowClass.asp?ClassID=54&page=2",
+    assert list(adapter.next_pages(response)) == ["http://dt.smesd.gov.cn/Article/ShowClass.asp?ClassID=54&page=2",
                                             "http://dt.smesd.gov.cn/Article/ShowClass.asp?ClassID=54&page=3"]
 
 
@@ -153,7 +156,7 @@ def test_trs_list_page_with_variable_pagination():
     adapter = TrsAdapter(REGISTRY["220200-szf"])
     base = "http://www.jlcity.gov.cn/zwgk/zfxxgkndbg/bmndbg/"
     response = HtmlResponse(url=f"{base}index.html", body=TRS_VARIABLE_LIST_PAGE.encode(), encoding="utf-8")
-    assert adapter.next_pages(response) == [f"{base}index_{n}.html" for n in range(1, 5)]
+    assert list(adapter.next_pages(response)) == [f"{base}index_{n}.html" for n in range(1, 5)]
 
 
 def test_attachment_links_of_an_attachment_only_report():
@@ -163,11 +166,13 @@ def test_attachment_links_of_an_attachment_only_report():
     assert links[0].text == "四平市铁东区教育局2020年政府信息公开工作年度报告.pdf"
 
 
-def test_links_to_other_hosts_are_not_followed():
+def test_report_links_to_other_hosts_are_kept_for_the_guard_to_refuse_with_a_row():
     adapter = GenericAdapter(REGISTRY["220303-qzf"])
     body = '<a href="http://www.siping.gov.cn/x/2020年度报告.html">四平市2020年度报告</a>'
     response = HtmlResponse(url="http://www.tiedong.gov.cn/xxgk/zfxxgknb/", body=body.encode(), encoding="utf-8")
-    assert adapter.report_links(response) == []
+    [link] = adapter.report_links(response)
+    assert static_refusal(REGISTRY["220303-qzf"], link.url, 2083) == (
+        "leaves the portal's hosts (www.tiedong.gov.cn)")
 
 
 from hypothesis import given
@@ -205,6 +210,20 @@ def test_every_registered_portal_starts_offline(portal_id):
         assert resource is not None, f"{portal_id}: list page {url} is not in seeds/site"
         response = HtmlResponse(url=url, body=resource.body, headers=dict(resource.headers))
         links += adapter.report_links(response)
-        queue += adapter.next_pages(response)
+        queue += list(adapter.next_pages(response))
     assert links, f"{portal_id}: no report link in its column"
     assert all(portal.allows(link.url) for link in links)
+
+
+def test_trs_page_count_is_read_lazily():
+    """createPageHTML(10000000, ...) once made the adapter build ten million URLs; the spider takes a few."""
+    body = '<script>createPageHTML(10000000, 0, "index", "html");</script>'
+    response = HtmlResponse(url="http://www.jlcity.gov.cn/col/index.html", body=body.encode(), encoding="utf-8")
+    tracemalloc.start()
+    try:
+        first = list(itertools.islice(TrsAdapter(REGISTRY["220200-szf"]).next_pages(response), 3))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert first == [f"http://www.jlcity.gov.cn/col/index_{n}.html" for n in (1, 2, 3)]
+    assert peak < 4 * 1024 * 1024

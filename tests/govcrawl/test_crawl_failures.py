@@ -63,7 +63,7 @@ def test_failed_pages_are_recorded_and_the_rest_is_stored(tmp_path):
     assert undecodable["error"].startswith("undecodable body: not text: ")
     assert undecodable["status"] == 200 and undecodable["content_hash"] != ""
     forbidden = pages[f"http://{HOST}/private/t20200114_5.html"]
-    assert forbidden["error"] == "IgnoreRequest: Forbidden by robots.txt"
+    assert forbidden["error"] == f"refused: forbidden by robots.txt of http://{HOST}"
     assert f"http://{HOST}/private/t20200114_5.html" not in server.requests_seen
     assert "1 report(s)" in result.stderr and "4 failed page(s)" in result.stderr
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from crawlkit import SEEDS
 
 from govcrawl.registry import RegistryError, load_registry, select_portals
-
-from crawlkit import SEEDS
 
 GOOD = """
 id = "220200-kjj"
@@ -84,3 +83,18 @@ def test_portal_selection():
     assert len(select_portals(registry, None)) == len(registry)
     with pytest.raises(RegistryError, match="unknown portal id.*999999-x"):
         select_portals(registry, "220300-szf,999999-x")
+
+
+def test_private_addresses_are_shut_unless_an_entry_opens_them_with_a_reason(tmp_path):
+    assert load_registry(write(tmp_path, GOOD))["220200-kjj"].private_addresses_reason is None
+    reason = "the portal's intranet mirror, crawled from inside the agency's network"
+    opened = tmp_path / "opened"
+    opened.mkdir()
+    entry = load_registry(write(opened, GOOD + f'private_addresses = {{ allow = true, reason = "{reason}" }}\n'))
+    assert entry["220200-kjj"].private_addresses_reason == reason
+    for bad, problem in (('{ allow = true }', "fetching from private addresses needs a written reason"), ("true", "must be a table"),
+                         ('{ allow = "yes", reason = "x" }', "must be a table")):
+        folder = tmp_path / f"bad{len(problem)}{len(bad)}"
+        folder.mkdir()
+        with pytest.raises(RegistryError, match=f"field 'private_addresses': {problem}"):
+            load_registry(write(folder, GOOD + f"private_addresses = {bad}\n"))

@@ -24,5 +24,5 @@ def test_unreadable_robots_txt_forbids_the_host(tmp_path, robots_status, fetched
     if fetched:
         assert pages[REPORT]["error"] is None and REPORT in server.requests_seen
     else:
-        assert pages[COLUMN]["error"].startswith("IgnoreRequest: robots.txt unreachable (HTTP 500)")
+        assert pages[COLUMN]["error"].startswith(f"refused: robots.txt of http://{HOST} is unreachable (HTTP 500)")
         assert COLUMN not in server.requests_seen and REPORT not in server.requests_seen
