@@ -55,7 +55,7 @@ DOWNLOADER_MIDDLEWARES = {
     "govcrawl.archive.middlewares.WarcArchiveMiddleware": 950,
     "govcrawl.archive.middlewares.ReplayMiddleware": 960,
     # Inside the archive (it records the 304 as received) and DownloaderStats (850: a skipped request is
-    # not counted as downloaded, a 304 counts its own bytes), outside redirects and decompression (600/590:
+    # not counted as downloaded, a 304 counts its own bytes), outside decompression and redirects (590/580:
     # the stored list page it answers a 304 with is handled like a live one). Only on with
     # GOVCRAWL_INCREMENTAL (govcrawl harvest).
     "govcrawl.harvest.incremental.IncrementalMiddleware": 800,
