@@ -12,7 +12,12 @@ from collections import Counter
 import pytest
 from harvestkit import Site, harvest_command, query, row_counts, run_harvest
 
-from govcrawl.archive.warc import ArchiveIndex, iter_responses, read_response, warc_files
+from govcrawl.archive.warc import (
+    ArchiveIndex,
+    iter_responses,
+    read_response,
+    warc_files,
+)
 from govcrawl.items import WarcLocation
 
 STORED = "select p.url, p.content_hash, p.status from pages p where p.kind != 'list' and p.error is null"
