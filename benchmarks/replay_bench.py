@@ -1,12 +1,26 @@
-"""Replay throughput: build a large archive from the seed pages, replay it through the real spider and
-pipelines into SQLite, and report pages/s, time per stage and peak memory.
+"""Replay throughput of the whole command: build a large archive, replay it through the real spider and
+pipelines into SQLite or PostgreSQL, and compare the rate with the bound the machine allows.
 
-    python benchmarks/replay_bench.py [--pages 1000 5000] [--keep DIR]
+    python benchmarks/replay_bench.py [--pages 1000 5000] [--db URL] [--workers N] [--keep DIR]
 
 The archive holds one generated portal (TRS platform): a column of list pages (50 items each, paged by
-createPageHTML) and N report pages made from the five seed reports with every table number varied and
-every URL distinct. The crawl runs as `python -m scrapy crawl portals -a replay=...` in a subprocess, as in
-production. The last line reads `pages_per_s=<..> peak_rss_mb=<..> pages=<n>` (for the largest run).
+createPageHTML) and N report pages made from the seed site's report pages with every table number varied and
+every URL distinct. Each run is `python -m scrapy crawl portals -a replay=...` in a fresh subprocess, as in
+production, against a fresh database (`--db`: a PostgreSQL server URL; each run creates and drops its own
+database there; default SQLite).
+
+Figures per run:
+- rate: report pages / wall time of the whole command (interpreter start-up, archive indexing, migrations,
+  crawl, final flush), not the crawl's own elapsed time;
+- extraction CPU per page, summed over the worker processes (`govcrawl/extract/cpu_seconds`);
+- bound: what the extraction workers allow if they never wait (workers x 1000 / extraction CPU ms per page)
+  and the ratio of the rate to it;
+- CPU per page of the crawler process (reading the archive, scheduling, storing) and of the worker processes;
+- memory: the peak of the run's whole process tree (crawler, fork server, workers; RSS summed, sampled every
+  0.2 s) and its largest process, for this run alone;
+- the machine's load average before and after (other work on the machine slows every figure but the CPU).
+Each run ends with `pages_per_s=<..> bound_ratio=<..> peak_rss_mb=<..> pages=<n>`; the script's last line is
+that of its last run.
 """
 
 from __future__ import annotations
@@ -15,31 +29,26 @@ import argparse
 import datetime as dt
 import os
 import random
-import re
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import create_engine, func, select  # noqa: E402
+from corpus import REPO, seed_report_pages, vary_numbers
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
-from govcrawl.archive.warc import Exchange, WarcFile  # noqa: E402
-from govcrawl.db import models as m  # noqa: E402
-from govcrawl.seedsite.site import load_site  # noqa: E402
+from govcrawl.archive.warc import Exchange, WarcFile
+from govcrawl.db import models as m
 
 HOST = "www.bench.gov.cn"
 COLUMN = f"http://{HOST}/zwgk/ndbg/"
 PER_LIST_PAGE = 50
-SEED_REPORT_PATHS = ("t20150120_1129.html", "t20200114_687214.html", "t20150318_1290521.html",
-                     "ShowArticle.asp?ArticleID=1187", "t20210129_4419863.html", "t20230120_6152847.html")
-# A number alone in a table cell: <td ...>123</td>, possibly wrapped in <p>/<span>.
-CELL_NUMBER = re.compile(rb"(<t[dh][^>]*>(?:\s*<[^>]+>)*\s*)(\d{1,6})(\s*(?:<[^>]+>\s*)*</t[dh]>)")
 REGISTRY = """id = "999999-bench"
 name = "benchmark portal"
 agency = "benchmark agency"
@@ -50,20 +59,9 @@ allowed_hosts = ["{host}"]
 """
 
 
-def seed_pages() -> list[tuple[bytes, list[tuple[str, str]]]]:
-    site = load_site(REPO / "seeds" / "site")
-    pages = []
-    for resource_ in site.values():
-        if resource_.url.endswith(SEED_REPORT_PATHS):
-            pages.append((resource_.body, [(k, v) for k, v in resource_.headers if k.lower() != "content-length"]))
-    if len(pages) < 5:
-        raise SystemExit(f"expected the seed report pages in seeds/site, found {len(pages)}")
-    return pages
-
-
 def build_archive(folder: Path, n_pages: int, rng: random.Random) -> Path:
     """Write list pages and n_pages varied report pages to one WARC; return the registry folder."""
-    seeds = seed_pages()
+    seeds = seed_report_pages()
     archive = WarcFile(folder / "archive" / "bench.warc.gz", software="govcrawl replay benchmark")
     when = dt.datetime(2024, 3, 1)
     list_pages = (n_pages + PER_LIST_PAGE - 1) // PER_LIST_PAGE
@@ -77,10 +75,10 @@ def build_archive(folder: Path, n_pages: int, rng: random.Random) -> Path:
         archive.write(Exchange(COLUMN + name, "GET", [], 200, "OK",
                                [("Content-Type", "text/html; charset=utf-8")], body, when))
     for i in range(n_pages):
-        body, headers = seeds[i % len(seeds)]
-        body = CELL_NUMBER.sub(lambda mt: mt.group(1) + str(rng.randint(0, 999)).encode() + mt.group(3), body)
+        seed = seeds[i % len(seeds)]
         url = f"{COLUMN}2024{(i % 12) + 1:02d}/t2024{(i % 12) + 1:02d}15_{100000 + i}.html"
-        archive.write(Exchange(url, "GET", [], 200, "OK", headers, body, when + dt.timedelta(seconds=i)))
+        archive.write(Exchange(url, "GET", [], 200, "OK", list(seed.headers.items()), vary_numbers(seed.body, rng),
+                               when + dt.timedelta(seconds=i)))
     robots = b"User-agent: *\nDisallow: /search/\n"
     archive.write(Exchange(f"http://{HOST}/robots.txt", "GET", [], 200, "OK", [("Content-Type", "text/plain")],
                            robots, when))
@@ -91,70 +89,156 @@ def build_archive(folder: Path, n_pages: int, rng: random.Random) -> Path:
     return registry
 
 
-def replay(folder: Path, registry: Path) -> dict:
-    database = folder / "bench.db"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-           "SCRAPY_SETTINGS_MODULE": "govcrawl.settings"}
-    env.pop("GOVCRAWL_DATABASE_URL", None)
-    command = [sys.executable, "-m", "scrapy", "crawl", "portals", "-a", f"replay={folder / 'archive'}",
-               "-s", f"GOVCRAWL_REGISTRY={registry}", "-s", f"DATABASE_URL=sqlite:///{database}",
-               "-s", "MEMUSAGE_CHECK_INTERVAL_SECONDS=1", "-s", "LOG_LEVEL=WARNING"]
+def _tree(root: int) -> list[int]:
+    """`root` and all its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, frontier = [root], [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [child for child, parent in parents.items() if parent == pid]
+        tree += children
+        frontier += children
+    return tree
+
+
+def _sample(pid: int) -> tuple[int, float] | None:
+    """(RSS KiB, CPU seconds so far) of one process, None when it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    rss = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    return rss, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_command(command: list[str], cwd: Path, env: dict[str, str]) -> dict:
+    """Run to the end, sampling its process tree every 0.2 s: wall seconds, CPU seconds of the command's own
+    process and of the others (fork server, extraction workers: the last sample of each), peak RSS KiB of the
+    whole tree and of its largest process."""
+    log = cwd / "replay.log"
     started = time.perf_counter()
-    result = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, check=False)
+    cpu_seen: dict[int, float] = {}
+    peak_sum = peak_one = 0
+    with log.open("w") as err:
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        while True:
+            # wait4: the exit status with the CPU time of the command's own process
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            samples = {p: s for p in _tree(proc.pid) if (s := _sample(p)) is not None}
+            cpu_seen.update((p, cpu) for p, (_, cpu) in samples.items())
+            peak_sum = max(peak_sum, sum(rss for rss, _ in samples.values()))
+            peak_one = max([peak_one, *(rss for rss, _ in samples.values())])
+            time.sleep(0.2)
+    proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
-    if result.returncode != 0:
-        raise SystemExit(f"replay failed:\n{result.stderr[-4000:]}")
-    engine = create_engine(f"sqlite:///{database}")
-    with engine.connect() as conn:
-        stats = conn.execute(select(m.CrawlRun.stats)).scalar_one()
-        reports = conn.execute(select(func.count()).select_from(m.Report)).scalar_one()
-        cells = conn.execute(select(func.count()).select_from(m.ReportCell)).scalar_one()
-    engine.dispose()
-    return {"wall": wall, "stats": stats, "reports": reports, "cells": cells}
+    if proc.returncode != 0:
+        raise SystemExit(f"replay failed (exit {proc.returncode}):\n{log.read_text()[-4000:]}")
+    cpu_seen.pop(proc.pid, None)
+    return {"wall": wall, "main_cpu": usage.ru_utime + usage.ru_stime, "other_cpu": sum(cpu_seen.values()),
+            "peak_kb": peak_sum, "largest_kb": peak_one}
+
+
+class Database:
+    """A fresh database for one run: a SQLite file in the run's folder, or a new database on the PostgreSQL
+    server that `server_url` names (dropped afterwards)."""
+
+    def __init__(self, server_url: str | None, folder: Path) -> None:
+        self.admin = None
+        if server_url is None:
+            self.url = f"sqlite:///{folder / 'bench.db'}"
+            return
+        self.admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+        self.name = f"govcrawl_bench_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+        self.url = make_url(server_url).set(database=self.name).render_as_string(hide_password=False)
+
+    def counts(self) -> tuple[dict, int, int]:
+        engine = create_engine(self.url)
+        with engine.connect() as conn:
+            stats = conn.execute(select(m.CrawlRun.stats)).scalar_one()
+            reports = conn.execute(select(func.count()).select_from(m.Report)).scalar_one()
+            cells = conn.execute(select(func.count()).select_from(m.ReportCell)).scalar_one()
+        engine.dispose()
+        return stats, reports, cells
+
+    def drop(self) -> None:
+        if self.admin is not None:
+            with self.admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            self.admin.dispose()
+
+
+def replay(folder: Path, registry: Path, server_url: str | None, workers: int) -> str:
+    database = Database(server_url, folder)
+    try:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+               "SCRAPY_SETTINGS_MODULE": "govcrawl.settings"}
+        env.pop("GOVCRAWL_DATABASE_URL", None)
+        command = [sys.executable, "-m", "scrapy", "crawl", "portals", "-a", f"replay={folder / 'archive'}",
+                   "-s", f"GOVCRAWL_REGISTRY={registry}", "-s", f"DATABASE_URL={database.url}",
+                   "-s", f"GOVCRAWL_EXTRACT_WORKERS={workers}", "-s", "LOG_LEVEL=WARNING"]
+        load_before = os.getloadavg()[0]
+        run = run_command(command, folder, env)
+        load_after = os.getloadavg()[0]
+        stats, reports, cells = database.counts()
+    finally:
+        database.drop()
+    pages = stats.get("govcrawl/extract/pages", 0)
+    cpu_ms = stats.get("govcrawl/extract/cpu_seconds", 0.0) * 1000 / max(pages, 1)
+    worker_wall_ms = stats.get("govcrawl/extract/seconds", 0.0) * 1000 / max(pages, 1)
+    store_ms = stats.get("govcrawl/store/seconds", 0.0) * 1000 / max(pages, 1)
+    wall, peak_sum_kb = run["wall"], run["peak_kb"]
+    rate = pages / wall
+    bound = workers * 1000 / cpu_ms if cpu_ms else float("nan")
+    print(f"  {pages} report pages in {wall:.1f}s for the whole command (crawl alone {stats['elapsed_time_seconds']:.1f}s); "
+          f"{reports} reports, {cells} cells stored; {stats.get('govcrawl/extract/failed', 0)} failed")
+    print(f"  extraction: {cpu_ms:.2f} ms CPU/page in the workers ({worker_wall_ms:.2f} ms wall); "
+          f"store: {store_ms:.2f} ms/page in {stats.get('govcrawl/store/batches', 0)} batches")
+    main_ms, other_ms = (run[k] * 1000 / max(pages, 1) for k in ("main_cpu", "other_cpu"))
+    print(f"  CPU per page: crawler process {main_ms:.2f} ms, worker processes {other_ms:.2f} ms (extraction "
+          f"and pickling); {(run['main_cpu'] + run['other_cpu']) / wall:.2f} of {os.cpu_count()} cores busy with this run")
+    print(f"  rate {rate:.1f} pages/s; bound {workers} workers x 1000 / {cpu_ms:.2f} ms = {bound:.1f} pages/s; "
+          f"ratio {rate / bound:.2f}")
+    print(f"  memory: process tree peak {peak_sum_kb / 1024:.0f} MB, largest process {run['largest_kb'] / 1024:.0f} MB; "
+          f"load average {load_before:.2f} before, {load_after:.2f} after")
+    return f"pages_per_s={rate:.1f} bound_ratio={rate / bound:.2f} peak_rss_mb={peak_sum_kb / 1024:.0f} pages={pages}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, nargs="+", default=[1000, 5000])
-    parser.add_argument("--keep", type=Path, help="build and keep the archives and databases here")
+    parser.add_argument("--db", help="PostgreSQL server URL (a fresh database is made per run); default SQLite")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="extraction worker processes")
+    parser.add_argument("--keep", type=Path, help="build and keep the archives here")
     parser.add_argument("--seed", type=int, default=20240301)
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="govcrawl-bench-"))
-    last = None
+    database = make_url(args.db).render_as_string() if args.db else "SQLite"
     try:
         for n_pages in args.pages:
             folder = base / f"pages-{n_pages}"
             if folder.exists():
                 shutil.rmtree(folder)
             folder.mkdir(parents=True)
-            t0 = time.perf_counter()
+            started = time.perf_counter()
             registry = build_archive(folder, n_pages, random.Random(args.seed))
-            build_s = time.perf_counter() - t0
-            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            run = replay(folder, registry)
-            peak_kb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
-            stats = run["stats"]
-            elapsed = stats["elapsed_time_seconds"]
-            documents = stats.get("govcrawl/extract/pages", 0)
-            extract_s = stats.get("govcrawl/extract/seconds", 0.0)
-            store_s = stats.get("govcrawl/store/seconds", 0.0)
-            rate = documents / elapsed
-            peak_mb = max(peak_kb / 1024, stats.get("memusage/max", 0) / 2**20)
-            print(f"{n_pages} report pages: archive built in {build_s:.1f}s; replayed in {elapsed:.1f}s "
-                  f"({run['wall']:.1f}s with interpreter start-up)")
-            print(f"  throughput: {rate:.1f} report pages/s; {run['reports']} reports, {run['cells']} cells stored")
-            per_page = 1000 / max(documents, 1)
-            print(f"  extract: {extract_s:.1f}s worker time ({extract_s * per_page:.1f} ms/page, "
-                  f"{stats.get('govcrawl/extract/failed', 0)} failed); store: {store_s:.1f}s in "
-                  f"{stats.get('govcrawl/store/batches', 0)} batches ({store_s * per_page:.1f} ms/page)")
-            print(f"  peak memory: crawler process {stats.get('memusage/max', 0) / 2**20:.0f} MB, "
-                  f"largest process {peak_kb / 1024:.0f} MB")
-            last = (rate, peak_mb, documents)
+            print(f"{n_pages} report pages into {database}, {args.workers} extraction workers "
+                  f"(archive built in {time.perf_counter() - started:.1f}s, not counted)")
+            print(replay(folder, registry, args.db, args.workers))
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
-    rate, peak_mb, documents = last
-    print(f"pages_per_s={rate:.1f} peak_rss_mb={peak_mb:.0f} pages={documents}")
 
 
 if __name__ == "__main__":

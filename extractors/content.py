@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Sequence
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
@@ -43,34 +44,85 @@ def _escape(text: str) -> str:
 
 
 def find_container(root: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
-    ranked: list[tuple[int, int, lxml_html.HtmlElement]] = []
+    """The best-ranked content container that holds something (20 characters, a table or a link); among
+    equals, the one with the most text."""
+    candidates: list[tuple[int, int, lxml_html.HtmlElement]] = []  # (rank, document order, element)
     for el in root.iter("div", "td", "article", "section", "span"):
-        classes = (el.get("class") or "").lower().split()
-        ident = (el.get("id") or "").lower()
-        rank = next((i for i, name in enumerate(_CONTAINER_CLASSES) if name in classes), None)
-        if rank is None and ident in _CONTAINER_IDS:
-            rank = len(_CONTAINER_CLASSES) + _CONTAINER_IDS.index(ident)
-        if rank is None:
+        classes, ident = el.get("class"), el.get("id")
+        if not classes and not ident:
             continue
-        size = len(el.text_content().strip())
-        if size >= 20 or el.find(".//table") is not None or el.find(".//a") is not None:
-            ranked.append((rank, -size, el))
-    if not ranked:
-        return None
-    return min(ranked, key=lambda item: (item[0], item[1]))[2]
+        rank = _class_rank(classes.lower()) if classes else None
+        if rank is None and ident and ident.lower() in _CONTAINER_IDS:
+            rank = len(_CONTAINER_CLASSES) + _CONTAINER_IDS.index(ident.lower())
+        if rank is not None:
+            candidates.append((rank, len(candidates), el))
+    # Sizes only for the best rank that has a container holding something: text_content is the costly part.
+    for rank in sorted({rank for rank, _, _ in candidates}):
+        sized = [(len(el.text_content().strip()), order, el) for r, order, el in candidates if r == rank]
+        holding = [(size, order, el) for size, order, el in sized
+                   if size >= 20 or el.find(".//table") is not None or el.find(".//a") is not None]
+        if holding:
+            return min(holding, key=lambda item: (-item[0], item[1]))[2]
+    return None
 
 
-def body_text(root: lxml_html.HtmlElement, container: lxml_html.HtmlElement | None) -> str:
-    """trafilatura on the container (all of it is content), or on the whole page with precision favoured."""
+def _class_rank(classes: str) -> int | None:
+    names = set(classes.split())
+    return next((i for i, name in enumerate(_CONTAINER_CLASSES) if name in names), None)
+
+
+def body_text(root: lxml_html.HtmlElement, container: lxml_html.HtmlElement | None,
+              tables: Sequence[tuple[lxml_html.HtmlElement, str]] = ()) -> str:
+    """trafilatura on the container (all of it is content), or on the whole page with precision favoured.
+
+    `tables` are the container's leaf tables with the text the table reader already made of each: trafilatura
+    reads the container without them (its fallback would otherwise walk every statistics table once more,
+    most of its cost) and each table's text is written back at its place.
+    """
     if container is not None:
-        # The container is the article: no need for trafilatura's fallback extractors and their comparison.
-        text = trafilatura.extract(copy.deepcopy(container), include_tables=True, include_comments=False, favor_recall=True,
-                                   deduplicate=False, fast=True)
+        text = _container_text(container, tables)
         if text and len(text) >= min(len(container.text_content().strip()) // 3, 200):
             return text
         return "\n".join(line for line in (squash(t) for t in container.itertext()) if line)
     text = trafilatura.extract(copy.deepcopy(root), include_tables=True, include_comments=False, favor_precision=True)
     return text or ""
+
+
+# The container is the article: no need for trafilatura's fallback extractors and their comparison.
+CONTAINER_OPTIONS = {"include_tables": True, "include_comments": False, "favor_recall": True, "deduplicate": False,
+                     "fast": True}
+
+
+def _container_text(container: lxml_html.HtmlElement, tables: Sequence[tuple[lxml_html.HtmlElement, str]]) -> str | None:
+    options = CONTAINER_OPTIONS
+    tree = copy.deepcopy(container)
+    if not tables:
+        return trafilatura.extract(tree, **options)
+    # The copy has the same shape as the container, so its tables are met in the same order.
+    where = {id(table): i for i, (table, _) in enumerate(tables)}
+    marks = {}
+    for table, copied in zip(container.iter("table"), tree.iter("table")):
+        if id(table) in where:
+            mark = f"govcrawltable{where[id(table)]}x{len(marks)}"
+            marks[mark] = tables[where[id(table)]][1]
+            placeholder = etree.Element("p")
+            placeholder.text, placeholder.tail = mark, copied.tail
+            copied.getparent().replace(copied, placeholder)
+    text = trafilatura.extract(tree, **options) or ""
+    if not all(mark in text for mark in marks):
+        # trafilatura dropped a placeholder (never seen): read the container as it is
+        return trafilatura.extract(copy.deepcopy(container), **options)
+
+    def table_lines(m: re.Match) -> str:
+        # text running on before or after the placeholder on its line: the table still gets lines of its own
+        before = "\n" if m.start() > 0 and text[m.start() - 1] != "\n" else ""
+        after = "\n" if m.end() < len(text) and text[m.end()] != "\n" else ""
+        return before + marks[m.group(0)] + after
+
+    return _MARK.sub(table_lines, text)
+
+
+_MARK = re.compile(r"govcrawltable\d+x\d+")
 
 
 def attachments(root: lxml_html.HtmlElement, base_url: str | None) -> list[Attachment]:

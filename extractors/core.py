@@ -18,7 +18,7 @@ from .markdown import is_markdown, read_markdown
 from .model import Report
 from .normalize import nfkc
 from .pdf import read_pdf
-from .rows import leaf_tables, table_rows, text_rows
+from .rows import leaf_tables, read_table, text_rows
 from .sections import split_sections
 from .sniff import IMAGES, NAMES, sniff
 from .spreadsheet import read_xls, read_xlsx
@@ -124,15 +124,17 @@ def _from_html(raw: str, url: str | None) -> Report:
     report.published_date = (metadata.iso_date(_first(metas, "pubdate", "publishdate", "firstpublishedtime"))
                              or metadata.iso_date(index.get("date")) or metadata.published_date(*info))
     report.source = _first(metas, "contentsource", "source") or metadata.source("\n".join(info)) or index.get("source")
-    text = nfkc(content.body_text(root, container))
+    tables = leaf_tables(container if container is not None else root)
+    read = [read_table(t) for t in tables]
+    shown = list(zip(tables, (table_text for _, table_text in read))) if container is not None else []
+    text = nfkc(content.body_text(root, container, shown))
     report.text = chrome.clean_lines(text, report.title)
     if len(report.text) < 50 and _SCRIPT_LOADED.search(raw):
         report.warnings.append("page is a script shell: the article is loaded by JavaScript and is not in this page")
     if content.is_attachment_shell(report.text, report.attachments):
         report.warnings.append(f"attachment-only page: the report is in {len(report.attachments)} attachment(s)")
         report.text = ""
-    tables = leaf_tables(container if container is not None else root)
-    blocks = [table_rows(t) for t in tables]
+    blocks = [rows for rows, _ in read]
     _finish(report, blocks)
     report.agency = index.get("agency") or metadata.filler_agency(report.text) or metadata.title_agency(report.title)
     if report.report_year is None and report.text == "" and report.attachments:

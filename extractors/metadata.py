@@ -30,6 +30,8 @@ _INDEX_FIELDS = {
     "公开日期": "date", "发布日期": "date", "发文日期": "date", "生成日期": "written", "成文日期": "written",
     "名称": "title", "标题": "title", "文件名称": "title", "信息名称": "title", "来源": "source",
 }
+_LONG = 4 * 120  # characters without whitespace that NFKC cannot bring down to 120
+_INDEX_WORDS = ("索引号", "发布机构", "公开日期")
 _INDEX_LABEL = re.compile(r"^(" + "|".join(sorted(_INDEX_FIELDS, key=len, reverse=True)) + r")\s*[:：]?\s*(.*)$")
 MIN_YEAR = 2007
 _PREFACE = 600
@@ -60,12 +62,19 @@ def meta_tags(root: lxml_html.HtmlElement) -> dict[str, str]:
 def index_table(root: lxml_html.HtmlElement) -> dict[str, str]:
     """The 信息索引表 (索引号 / 发布机构 / 公开日期 / 名称) that 集约化 platforms put above an article."""
     found: dict[str, str] = {}
+    # The whole text first (one C-level pass): no page without these words in it has them in one text node.
+    whole = root.text_content()
+    if not any(word in whole for word in _INDEX_WORDS):
+        return found
     if not root.xpath('boolean(//text()[contains(., "索引号") or contains(., "发布机构") or contains(., "公开日期")])'):
         return found
     for cell in root.iter("td", "th", "li", "span", "dt", "label", "p", "div"):
         if len(cell) > 6:
             continue
-        text = squash(cell.text_content())
+        raw = cell.text_content()
+        if len(raw) > _LONG and len("".join(raw.split())) > _LONG:
+            continue  # a wrapper around the page: its text is far over 120 characters (squash is the cost)
+        text = squash(raw)
         if not text or len(text) > 120:
             continue
         m = _INDEX_LABEL.match(text.replace(" ", "") if len(text) < 12 else text)

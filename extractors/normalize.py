@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 _ORDINAL = re.compile(
@@ -29,6 +30,7 @@ def no_space(text: str) -> str:
     return _SPACE.sub("", nfkc(text))
 
 
+@lru_cache(maxsize=8192)  # table labels repeat on every page of a template: read each once per process
 def label_core(label: str) -> str:
     """The part of a table label that names the thing: no whitespace, ordinals, `其中：`, notes or quotes.
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from .errors import ExtractError
@@ -155,13 +156,89 @@ def leaf_tables(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
 
 def table_rows(table: lxml_html.HtmlElement) -> list[Row]:
     """Expand rowspan/colspan into a grid, then read each grid row as labels followed by values."""
+    return read_table(table)[0]
+
+
+def read_table(table: lxml_html.HtmlElement) -> tuple[list[Row], str]:
+    """The table's logical rows (`table_rows`), and its text, one `| a | b |` line per row, in one pass over
+    its cells."""
     grid = Grid()
-    trs = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
-    for r, tr in enumerate(trs):
+    shown: list[list[str]] = []  # per row, the text of each grid position (covered positions empty)
+    header_at = None  # the first row with a <th>
+    for r, tr in enumerate(_trs(table)):
         c = 0
-        for td in tr.xpath("./td | ./th"):
-            c = grid.place(r, c, squash(td.text_content()), _span(td.get("rowspan")), _span(td.get("colspan")))
-    return grid.rows(len(trs))  # a rowspan past the last row draws nothing
+        line: list[str] = []
+        for td in tr:
+            if td.tag not in ("td", "th"):
+                continue
+            text, display = _cell_text(td)
+            colspan = _span(td.get("colspan"))
+            c = grid.place(r, c, text, _span(td.get("rowspan")), colspan)
+            line += [""] * (c - colspan - len(line)) + [display] + [""] * (colspan - 1)
+            header_at = r if header_at is None and td.tag == "th" else header_at
+        shown.append(line)
+    return grid.rows(len(shown)), _table_text(shown, header_at)  # a rowspan past the last row draws nothing
+
+
+def _trs(table: lxml_html.HtmlElement):
+    """The table's own rows in document order (`./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr`)."""
+    for child in table:
+        if child.tag == "tr":
+            yield child
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            yield from (tr for tr in child if tr.tag == "tr")
+
+
+_BLOCKS = ("p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6")
+_BREAKS = ("br", *_BLOCKS)
+_UNSHOWN = ("script", "style")
+
+
+def _cell_text(td: lxml_html.HtmlElement) -> tuple[str, str]:
+    """The cell's text for the reader (all its text, run together, as `text_content`) and for display (a line
+    break or a paragraph inside the cell is a space: `本年新<br>制作数量` shows as `本年新 制作数量`; no script or
+    style text)."""
+    if len(td) == 0:
+        text = squash(td.text or "")
+        return text, text
+    read = squash(td.text_content())
+    inner = list(td.iter(*_BREAKS, *_UNSHOWN))
+    if not inner:
+        return read, read
+    if len(inner) == 1 and len(td) == 1 and inner[0].tag in _BLOCKS and _blank(td.text) and _blank(inner[0].tail):
+        return read, read  # one paragraph holds the whole cell (`<td><p>0</p></td>`): nothing to set apart
+    shown: list[str] = []
+    for event, el in etree.iterwalk(td, events=("start", "end")):
+        if event == "start":
+            if el.text and isinstance(el.tag, str) and el.tag not in _UNSHOWN:
+                shown.append(el.text)
+            if el.tag in _BREAKS:
+                shown.append(" ")
+        elif el is not td:
+            if el.tag in _BREAKS:
+                shown.append(" ")
+            if el.tail:
+                shown.append(el.tail)
+    return read, squash("".join(shown))
+
+
+def _blank(text: str | None) -> bool:
+    return text is None or not text.strip()
+
+
+def _table_text(shown: list[list[str]], header_at: int | None) -> str:
+    """The table as trafilatura writes one: a `| a | b |` line per non-empty row, padded to the table's
+    width, a `|---|` line under the header row."""
+    width = max(map(len, shown), default=0)
+    lines = []
+    for r, line in enumerate(shown):
+        if not any(line):
+            continue
+        line = line + [""] * (width - len(line))
+        lines.append("| " + " | ".join(line) + " |")
+        if r == header_at:
+            lines.append("|" + "---|" * len(line))
+    return "\n".join(lines)
 
 
 class Grid:
@@ -173,7 +250,8 @@ class Grid:
     """
 
     def __init__(self) -> None:
-        self.occupied: dict[tuple[int, int], tuple[int, str]] = {}  # (row, col) -> (origin row, text)
+        # (row, col) -> (origin row, text, whether the text is a value)
+        self.occupied: dict[tuple[int, int], tuple[int, str, bool]] = {}
         self.origins: dict[tuple[int, int], int] = {}  # (row, col) of each cell's top-left -> its colspan
         self.height = 0
 
@@ -183,9 +261,10 @@ class Grid:
             c += 1
         if len(self.occupied) + rowspan * colspan > MAX_GRID_CELLS:
             raise ExtractError(f"table too large: more than {MAX_GRID_CELLS} grid cells")
+        held = (r, text, is_value_text(text))
         for dr in range(rowspan):
             for dc in range(colspan):
-                self.occupied[(r + dr, c + dc)] = (r, text)
+                self.occupied[(r + dr, c + dc)] = held
         self.origins[(r, c)] = colspan
         self.height = max(self.height, r + rowspan)
         return c + colspan
@@ -210,11 +289,10 @@ class Grid:
         for r in range(self.height if height is None else height):
             cells: list[tuple[Cell, bool]] = []
             for col in sorted(by_row.get(r, ())):
-                origin_row, text = self.occupied[(r, col)]
+                origin_row, text, value = self.occupied[(r, col)]
                 span = self.origins.get((origin_row, col))
                 if span is None:
                     continue  # covered by a colspan
-                value = is_value_text(text)
                 if origin_row != r and value:
                     continue  # a value spanning rows belongs to its first row
                 if cells and not value and not cells[-1][1] and no_space(cells[-1][0].text) == no_space(text):
@@ -232,6 +310,8 @@ def _split(cells: list[tuple[Cell, bool]]) -> Row:
 
 
 def _span(raw: str | None) -> int:
+    if raw is None:
+        return 1
     try:
         return min(max(int(str(raw).strip()), 1), _MAX_SPAN)
     except (TypeError, ValueError):

@@ -16,16 +16,23 @@ T = TypeVar("T")
 async def run_in_executor(executor: Executor, func: Callable[..., T], *args: Any) -> T:
     if is_asyncio_available():
         return await asyncio.get_running_loop().run_in_executor(executor, func, *args)
+    return await await_future(executor.submit(func, *args))
+
+
+async def await_future(future: Future[T]) -> T:
+    """Await a concurrent.futures.Future (e.g. one from a pebble pool, which has no run_in_executor form)."""
+    if is_asyncio_available():
+        return await asyncio.wrap_future(future)
     from twisted.internet import defer, reactor
 
     deferred: defer.Deferred[T] = defer.Deferred()
 
-    def settle(future: Future[T]) -> None:
-        exc = future.exception()
+    def settle(done: Future[T]) -> None:
+        exc = done.exception()
         if exc is not None:
             deferred.errback(exc)
         else:
-            deferred.callback(future.result())
+            deferred.callback(done.result())
 
-    executor.submit(func, *args).add_done_callback(lambda f: reactor.callFromThread(settle, f))
+    future.add_done_callback(lambda f: reactor.callFromThread(settle, f))
     return await maybe_deferred_to_future(deferred)

@@ -4,6 +4,8 @@
 BOT_NAME = "govcrawl"
 SPIDER_MODULES = ["govcrawl.spiders"]
 NEWSPIDER_MODULE = "govcrawl.spiders"
+# `scrapy crawl` exits non-zero when pages were lost (stock Scrapy exits 0 whatever happened).
+COMMANDS_MODULE = "govcrawl.commands"
 
 # Portals' operators must be able to tell who is crawling and how to reach them.
 USER_AGENT = ("govcrawl/0.1 (+https://github.com/govcrawl/govcrawl; annual-report research crawler; "
@@ -97,6 +99,12 @@ GOVCRAWL_MAX_LIST_PAGES = 500  # per column; a 下一页 chain longer than this 
 GOVCRAWL_PROXY_CHECKS_ADDRESSES = False
 GOVCRAWL_DB_BATCH_SIZE = 200  # pages per write transaction
 GOVCRAWL_DB_FLUSH_SECONDS = 5.0  # a slow crawl still gets its rows written every few seconds
+# A write waits out a database outage (restart, failover, network cut, SQLite lock) this long, retrying with
+# exponential backoff from BASE to MAX seconds; a batch still unwritten is then spooled (govcrawl.db.spool).
+GOVCRAWL_DB_RETRY_SECONDS = 180.0
+GOVCRAWL_DB_RETRY_BACKOFF_BASE = 0.5
+GOVCRAWL_DB_RETRY_BACKOFF_MAX = 15.0
+GOVCRAWL_SPOOL_DIR = "spool"  # per-database folders of batches the next run writes before it crawls
 GOVCRAWL_EXTRACT_EXECUTOR = "process"  # "thread" keeps everything in one process (debugging)
 GOVCRAWL_EXTRACT_WORKERS = 0  # 0 means one per CPU core
 GOVCRAWL_INCREMENTAL = False  # skip/revalidate what is already stored (`govcrawl harvest` turns it on)
@@ -106,6 +114,15 @@ GOVCRAWL_RECENT_YEARS = 2  # reports of this year and last year are still correc
 GOVCRAWL_MONITORS = False  # run govcrawl.harvest.monitors at the end (`govcrawl harvest` turns it on)
 GOVCRAWL_MONITOR_MAX_FAILED_RATIO = 0.2  # a night where more than a fifth of the pages failed lost too much
 GOVCRAWL_RUN_MODE = None  # what crawl_runs.mode records; None means "crawl" or "replay"
+# What one extraction worker may hold, so that workers × the largest page fit a 2 GB crawl box (figures in the
+# README, "Extraction limits"). Real report pages are well under 1 MB; an HTML page over the limit is a trap
+# or an embedded-image dump and is recorded as a failed page, its bytes kept in the archive.
+GOVCRAWL_EXTRACT_MAX_HTML_BYTES = 8 * 1024 * 1024
+GOVCRAWL_EXTRACT_MAX_FILE_BYTES = 64 * 1024 * 1024  # PDF/Word/Excel report files: the download limit
+GOVCRAWL_EXTRACT_MAX_TEXT_CHARS = 2_000_000  # a report's text is a few 10,000 characters; cut, with a warning
+GOVCRAWL_EXTRACT_TIMEOUT = 120.0  # seconds per page; a parser spinning longer is killed and replaced
+GOVCRAWL_EXTRACT_WORKER_MEMORY_MB = 768  # address-space cap per worker: MemoryError there, not the OOM killer
+GOVCRAWL_EXTRACT_WORKER_HOOK = None  # "module:function" run in the worker before each page (fault injection)
 
 # Replay answers from local files: the politeness limits above protect servers that are not involved.
 REPLAY_SETTINGS = {

@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import Connection, delete, select, update
 
 from govcrawl.db import models as m
+from govcrawl.db.values import cell_value
 
 PAGE_RULE = "attachment_vs_page"
 FILE_RULE = "attachment_vs_attachment"
@@ -55,8 +56,8 @@ def cell_rows(report_id: int, document_page_id: int, cells: Iterable) -> list[di
             "table_name": table,
             "row_key": row,
             "col_key": col,
-            "value": None if value is None else float(value),
-            "value_is_integer": None if value is None else isinstance(value, int),
+            "value": cell_value(value),  # null when a double cannot hold it; raw keeps it
+            "value_is_integer": None if cell_value(value) is None else isinstance(value, int),
             "raw": raw,
             "unit": unit,
         })

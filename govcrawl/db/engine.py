@@ -25,8 +25,19 @@ def resolve_database_url(setting: str | None = None) -> str:
     return url
 
 
+# libpq connection options for PostgreSQL: a server that went away must fail a write within seconds (so the
+# store retries it, govcrawl.db.outage) rather than hang on a dead TCP connection for the kernel's 15 minutes.
+POSTGRES_CONNECT_ARGS = {
+    "connect_timeout": 10,  # seconds to establish a connection
+    "tcp_user_timeout": 30_000,  # ms that sent data may stay unacknowledged
+    "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+}
+
+
 def make_engine(url: str) -> Engine:
-    engine = create_engine(url)
+    postgres = url.startswith("postgresql")
+    # pre-ping: after an outage, pooled connections are dead; test each at checkout instead of failing a write.
+    engine = create_engine(url, pool_pre_ping=True, connect_args=POSTGRES_CONNECT_ARGS if postgres else {})
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

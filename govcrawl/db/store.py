@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, select, update
@@ -21,7 +21,10 @@ from w3lib.url import safe_url_string
 from extractors import __version__ as EXTRACTOR_VERSION
 from govcrawl.db import models as m
 from govcrawl.db import versions
-from govcrawl.db.attachments import cell_rows, file_record, sync_reports
+from govcrawl.db.attachments import file_record, sync_reports
+from govcrawl.db.bulk import copy_rows
+from govcrawl.db.values import abbreviate, cell_value
+from govcrawl.db.outage import is_transient
 
 if TYPE_CHECKING:
     from govcrawl.items import FetchedPage
@@ -54,6 +57,12 @@ class BatchResult:
     cells: int = 0
     failed_pages: int = 0
     failed_checks: int = 0
+    lost_pages: int = 0  # neither stored nor recorded as failed
+    spooled_pages: int = 0  # kept on disk for the next run (govcrawl.db.spool)
+
+    def add(self, other: BatchResult) -> None:
+        for name in self.__slots__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 def _utcnow() -> dt.datetime:
@@ -76,9 +85,13 @@ def page_content_hash(page: FetchedPage) -> str:
 
 
 class Store:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, bulk_copy: bool | None = None) -> None:
+        """`bulk_copy`: insert new reports' children with COPY (PostgreSQL only; default there)."""
         self.engine = engine
         dialect = engine.dialect.name
+        self.bulk_copy = dialect == "postgresql" if bulk_copy is None else bulk_copy
+        if self.bulk_copy and dialect != "postgresql":
+            raise ValueError(f"COPY is a PostgreSQL statement; {dialect!r} has no bulk path")
         if dialect == "postgresql":
             self._insert = postgresql.insert
         elif dialect == "sqlite":
@@ -138,161 +151,153 @@ class Store:
     # -- pages and reports --------------------------------------------------------------------------
 
     def write_pages(self, pages: Sequence[FetchedPage], run_id: int | None = None) -> BatchResult:
-        """Write a batch in one transaction; if the database rejects it, write the pages one by one so that
-        only the offending page is lost (stored as a failed page carrying the database's error if even that
-        is possible, else logged with its URL)."""
+        """Write a batch in one transaction. A page whose values cannot be converted, or that the database
+        rejects, costs only itself: the batch is then written page by page, and the page is stored as a failed
+        page carrying the reason (or counted in `lost_pages` if even that is impossible). Errors that say the
+        database is unavailable (`outage.is_transient`) escape, so the caller can retry the whole batch."""
+        prepared = [_prepare(page, run_id) for page in pages]
         try:
-            return self._write_batch(pages, run_id)
-        except SQLAlchemyError as exc:
-            if len(pages) <= 1:
-                return self._write_rejected(pages, run_id, exc)
+            return self._write_batch(prepared)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            if len(prepared) <= 1:
+                return self._write_rejected(prepared, run_id, exc)
             log.warning("Batch of %d pages rejected by the database (%s); writing them one by one",
-                        len(pages), _one_line(exc))
+                        len(prepared), _one_line(exc))
         result = BatchResult()
-        for page in pages:
+        for one in prepared:
             try:
-                one = self._write_batch([page], run_id)
-            except SQLAlchemyError as exc:
-                one = self._write_rejected([page], run_id, exc)
-            for name in ("pages", "reports", "cells", "failed_pages", "failed_checks"):
-                setattr(result, name, getattr(result, name) + getattr(one, name))
+                result.add(self._write_batch([one]))
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                result.add(self._write_rejected([one], run_id, exc))
         return result
 
-    def _write_rejected(self, pages: Sequence[FetchedPage], run_id: int | None, exc: SQLAlchemyError) -> BatchResult:
+    def _write_rejected(self, prepared: Sequence[_Prepared], run_id: int | None, exc: Exception) -> BatchResult:
         result = BatchResult()
-        for page in pages:
-            error = f"not stored: {_one_line(exc)}"
-            row = {"portal_id": page.portal_id, "run_id": run_id, "kind": page.kind, "url": page.url,
-                   "url_hash": url_hash(page.url), "content_hash": "", "fetched_at": page.fetched_at,
-                   "error": error}
+        error = f"not stored: {_one_line(exc)}"
+        for one in prepared:
+            page = one.page
+            # An error that is not the database's is a bug in the store: its traceback is needed to fix it.
+            log.error("Page %s could not be stored: %s", page.url, error,
+                      exc_info=None if isinstance(exc, SQLAlchemyError) else exc)
+            row = _failed_row(page, run_id, error)
             # The failure row without the page's other values; then also without its references.
             for candidate in (row, {**row, "portal_id": None, "run_id": None}):
                 try:
                     with self.engine.begin() as conn:
                         conn.execute(self._insert(m.Page).on_conflict_do_nothing(), [candidate])
-                except SQLAlchemyError:
+                except Exception as second:
+                    if is_transient(second):
+                        raise
                     continue
-                log.error("Page %s could not be stored and is recorded as failed: %s", page.url, error)
+                log.error("Page %s is recorded as failed", page.url)
                 result.pages += 1
                 result.failed_pages += 1
                 break
             else:
-                log.error("Page %s could not be stored: %s", page.url, error)
+                log.error("Page %s is NOT stored, not even as a failed page", page.url)
+                result.lost_pages += 1
         return result
 
-    def _write_batch(self, pages: Sequence[FetchedPage], run_id: int | None) -> BatchResult:
+    def _write_batch(self, prepared: Sequence[_Prepared]) -> BatchResult:
         result = BatchResult()
-        if not pages:
+        if not prepared:
             return result
-        hashes = [page_content_hash(p) for p in pages]
         page_rows: dict[tuple[str, str], dict[str, Any]] = {}
-        for page, content_hash in zip(pages, hashes, strict=True):
-            key = (page.url, content_hash)
-            if key in page_rows:
-                continue
-            page_rows[key] = _page_row(page, content_hash, run_id)
-            result.pages += 1
-            result.failed_pages += page.error is not None
-        # An attached file's reading, kept for the reports that link it (govcrawl.db.attachments).
-        files = {
-            h: {"content_hash": h, "size": p.content_length, "format": p.report.format,
-                "extracted": file_record(p.report)}
-            for p, h in zip(pages, hashes, strict=True)
-            if p.kind == "attachment" and p.error is None and p.report is not None
-        }
+        for one in prepared:
+            if one.key not in page_rows:
+                page_rows[one.key] = one.row
+                result.pages += 1
+                result.failed_pages += one.row["error"] is not None
+        files = {f["content_hash"]: f for f in (one.file for one in prepared) if f is not None}
+        read_files = sorted({one.page.url for one in prepared if one.file is not None})
         with self.engine.begin() as conn:
             conn.execute(self._insert(m.Page).on_conflict_do_nothing(), list(page_rows.values()))
             page_ids = self._page_ids(conn, page_rows.keys())
-            versions.mark_withdrawn(conn, pages, url_hash)
+            versions.mark_withdrawn(conn, [one.page for one in prepared], url_hash)
             if files:
                 conn.execute(self._insert(m.AttachmentFile).on_conflict_do_nothing(), list(files.values()))
-            reported = {}
-            for page, content_hash in zip(pages, hashes, strict=True):
-                report = page.report
-                # A file is a report of its own when the column links it; linked from a report page, it
-                # lends that page's report its cells instead (govcrawl.db.attachments).
-                own = page.kind == "document" or page.parent_kind == "list"
-                if report is not None and report.is_report and page.error is None and own:
-                    reported[page_ids[(page.url, content_hash)]] = (page, report)
-            read_files = [p.url for p, h in zip(pages, hashes, strict=True) if p.kind == "attachment" and h in files]
+            reported = {page_ids[one.key]: one for one in prepared if one.report is not None}
             if not reported and not read_files:
                 return result
             # A page's report is written once, with all its children, by the batch that first stores it;
             # re-writing the same page (re-crawl, replay) must not mix in cells from another extraction.
             existing = set(conn.scalars(select(m.Report.page_id).where(m.Report.page_id.in_(list(reported)))))
-            fresh = {page_id: value for page_id, value in reported.items() if page_id not in existing}
-            if fresh:
-                conn.execute(
-                    self._insert(m.Report).on_conflict_do_nothing(),
-                    [_report_row(page_id, page, report) for page_id, (page, report) in fresh.items()],
-                )
-                versions.refresh_current(conn, (url_hash(page.url) for page, _ in fresh.values()))
-            report_ids = {
-                page_id: report_id
-                for page_id, report_id in conn.execute(
-                    select(m.Report.page_id, m.Report.id).where(m.Report.page_id.in_(list(fresh))))
-            }
-            children, joined = [], set()
-            for page_id, (_, report) in reported.items():
+            fresh = [{"page_id": page_id, **one.report} for page_id, one in reported.items()
+                     if page_id not in existing]
+            # RETURNING names exactly the reports this transaction inserted: their children cannot conflict
+            # with anything, which is what lets PostgreSQL take them through COPY.
+            inserted = {page_id: report_id for page_id, report_id in conn.execute(
+                self._insert(m.Report).on_conflict_do_nothing().returning(m.Report.page_id, m.Report.id),
+                fresh).all()} if fresh else {}
+            versions.refresh_current(conn, (url_hash(reported[page_id].page.url) for page_id in inserted))
+            children: dict[type, list[dict[str, Any]]] = {
+                m.ReportCell: [], m.ReportSection: [], m.CheckResult: [], m.ReportAttachment: []}
+            joined: set[int] = set()  # reports to bring to their joined state (govcrawl.db.attachments)
+            for page_id, one in reported.items():
                 result.reports += 1
-                result.cells += len(report.cells)
-                result.failed_checks += sum(c.status == "fail" for c in report.checks)
-                report_id = report_ids.get(page_id)
+                result.cells += one.cell_count
+                result.failed_checks += one.failed_checks
+                report_id = inserted.get(page_id)
                 if report_id is None:
                     continue  # stored before
-                children.append((report_id, page_id, report))
-                if report.attachments:
+                for model, rows in one.children.items():
+                    parent = {"report_id": report_id}
+                    if model is m.ReportCell:
+                        parent["document_page_id"] = page_id  # the page each cell was read from: its own
+                    children[model].extend({**parent, **row} for row in rows)
+                if one.children[m.ReportAttachment]:
                     joined.add(report_id)
-            self._write_children(conn, children)
+            for model, rows in children.items():
+                if rows:
+                    self._insert_new_rows(conn, model, rows)
             if read_files:  # the reports, stored before or just now, that link a file read in this batch
                 joined.update(conn.scalars(select(m.ReportAttachment.report_id)
-                                           .where(m.ReportAttachment.url.in_(sorted(set(read_files))))))
+                                           .where(m.ReportAttachment.url.in_(read_files))))
             result.cells += sync_reports(conn, self._insert, joined, url_hash)
         return result
 
-    def _write_children(self, conn, reports: Sequence[tuple[int, int, Any]]) -> None:
-        """The cells, sections, checks and attachment links of newly inserted reports (report id, page id,
-        extracted Report)."""
-        cells, sections, checks, attachments = [], [], [], []
-        for report_id, page_id, report in reports:
-            cells.extend(cell_rows(report_id, page_id, report.cells))
-            sections.extend(
-                {"report_id": report_id, "position": i, "heading": s.heading, "text": s.text}
-                for i, s in enumerate(report.sections)
-            )
-            checks.extend(
-                {"report_id": report_id, "position": i, "rule": c.rule, "scope": c.scope,
-                 "status": c.status, "detail": c.detail}
-                for i, c in enumerate(report.checks)
-            )
-            attachments.extend(
-                {"report_id": report_id, "position": i, "url": attachment_url(a.url), "text": a.text}
-                for i, a in enumerate(report.attachments)
-            )
-        for model, rows in ((m.ReportCell, cells), (m.ReportSection, sections),
-                            (m.CheckResult, checks), (m.ReportAttachment, attachments)):
-            if rows:
-                conn.execute(self._insert(model).on_conflict_do_nothing(), rows)
-
     def add_report_versions(self, versions_: Sequence[tuple[int, FetchedPage, Any]]) -> int:
         """Store re-extractions (page id, the page, its new Report) of already stored pages as new report
-        versions, each the current one of its URL; returns how many were new."""
-        if not versions_:
+        versions, each the current one of its URL; returns how many were inserted."""
+        prepared = {}
+        for page_id, page, report in versions_:
+            page.report = report
+            page.parent_kind = "list" if page.kind == "attachment" else page.parent_kind  # a report of its own
+            prepared[page_id] = _prepare(page, None)
+        prepared = {page_id: one for page_id, one in prepared.items() if one.report is not None}
+        if not prepared:
             return 0
-        rows = {(page_id, versions.result_hash(report)): (page_id, page, report)
-                for page_id, page, report in versions_}
         with self.engine.begin() as conn:
-            conn.execute(self._insert(m.Report).on_conflict_do_nothing(),
-                         [_report_row(page_id, page, report) for page_id, page, report in rows.values()])
-            ids = {(page_id, h): report_id for report_id, page_id, h in conn.execute(
-                select(m.Report.id, m.Report.page_id, m.Report.result_hash)
-                .where(m.Report.page_id.in_({page_id for page_id, _ in rows})))}
-            new = [(ids[key], page_id, report) for key, (page_id, _, report) in rows.items() if key in ids]
-            self._write_children(conn, new)
+            inserted = dict(conn.execute(
+                self._insert(m.Report).on_conflict_do_nothing().returning(m.Report.page_id, m.Report.id),
+                [{"page_id": page_id, **one.report} for page_id, one in prepared.items()]).all())
+            joined = set()
+            for page_id, report_id in inserted.items():
+                one = prepared[page_id]
+                for model, rows in one.children.items():
+                    parent = {"report_id": report_id}
+                    if model is m.ReportCell:
+                        parent["document_page_id"] = page_id
+                    if rows:
+                        self._insert_new_rows(conn, model, [{**parent, **row} for row in rows])
+                if one.children[m.ReportAttachment]:
+                    joined.add(report_id)
             # a page without a table of its own takes its cells from its attached files (govcrawl.db.attachments)
-            sync_reports(conn, self._insert, [r for r, _, report in new if report.attachments], url_hash)
-            versions.refresh_current(conn, (url_hash(page.url) for _, page, _ in rows.values()))
-        return len(rows)
+            sync_reports(conn, self._insert, joined, url_hash)
+            versions.refresh_current(conn, (prepared[page_id].page.url and url_hash(prepared[page_id].page.url)
+                                            for page_id in inserted))
+        return len(inserted)
+
+    def _insert_new_rows(self, conn, model, rows: list[dict[str, Any]]) -> None:
+        """Insert rows that cannot conflict (children of reports inserted in this transaction)."""
+        if self.bulk_copy:
+            copy_rows(conn, model.__table__, rows)
+        else:
+            conn.execute(self._insert(model).on_conflict_do_nothing(), rows)
 
     @staticmethod
     def _page_ids(conn, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -311,6 +316,60 @@ class Store:
                           m.ReportSection, m.CheckResult, m.ReportAttachment):
                 counts[model.__tablename__] = conn.execute(select(func.count()).select_from(model)).scalar_one()
         return counts
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """One page converted to the rows it is stored as (children without their report_id yet)."""
+
+    page: FetchedPage
+    key: tuple[str, str]  # (url, content_hash): the pages table's natural key
+    row: dict[str, Any]
+    file: dict[str, Any] | None = None
+    report: dict[str, Any] | None = None
+    children: dict[type, list[dict[str, Any]]] = field(default_factory=dict)
+    cell_count: int = 0
+    failed_checks: int = 0
+
+
+def _prepare(page: FetchedPage, run_id: int | None) -> _Prepared:
+    """Convert a page to rows; a page that cannot be converted becomes its own failed row with the reason,
+    never an exception that would cost the rest of the batch."""
+    try:
+        content_hash = page_content_hash(page)
+        one = _Prepared(page, (page.url, content_hash), _page_row(page, content_hash, run_id))
+        report = page.report
+        if page.kind == "attachment" and page.error is None and report is not None:
+            # the file's reading, kept for the reports that link it (govcrawl.db.attachments)
+            one.file = {"content_hash": content_hash, "size": page.content_length, "format": report.format,
+                        "extracted": file_record(report)}
+        # A file is a report of its own when the column links it; linked from a report page, it lends that
+        # page's report its cells instead (govcrawl.db.attachments).
+        own = page.kind == "document" or page.parent_kind == "list"
+        if report is not None and report.is_report and page.error is None and own:
+            warnings = list(report.warnings)
+            one.children = {
+                m.ReportCell: _cell_rows(report.cells, warnings),
+                m.ReportSection: [{"position": i, "heading": s.heading, "text": s.text}
+                                  for i, s in enumerate(report.sections)],
+                m.CheckResult: [{"position": i, "rule": c.rule, "scope": c.scope, "status": c.status,
+                                 "detail": c.detail} for i, c in enumerate(report.checks)],
+                m.ReportAttachment: [{"position": i, "url": attachment_url(a.url), "text": a.text}
+                                     for i, a in enumerate(report.attachments)],
+            }
+            one.report = _report_row(page, report, warnings)
+            one.cell_count = len(report.cells)
+            one.failed_checks = sum(c.status == "fail" for c in report.checks)
+        return one
+    except Exception as exc:  # whatever one page holds must cost that page only
+        error = f"not stored: its values could not be converted: {_one_line(exc)}"
+        log.exception("Page %s %s", page.url, error)
+        return _Prepared(page, (page.url, ""), _failed_row(page, run_id, error))
+
+
+def _failed_row(page: FetchedPage, run_id: int | None, error: str) -> dict[str, Any]:
+    return {"portal_id": page.portal_id, "run_id": run_id, "kind": page.kind, "url": page.url,
+            "url_hash": url_hash(page.url), "content_hash": "", "fetched_at": page.fetched_at, "error": error}
 
 
 def _page_row(page: FetchedPage, content_hash: str, run_id: int | None) -> dict[str, Any]:
@@ -340,23 +399,54 @@ def _page_row(page: FetchedPage, content_hash: str, run_id: int | None) -> dict[
     }
 
 
-def _report_row(page_id: int, page: FetchedPage, report) -> dict[str, Any]:
+INT32 = range(-(2**31), 2**31)  # the reports.report_year column (INTEGER)
+
+
+def _report_row(page: FetchedPage, report, warnings: list[str]) -> dict[str, Any]:
+    year = report.report_year
+    if year is not None and year not in INT32:
+        warnings.append(f"report_year {abbreviate(year)} does not fit the database column; stored as null")
+        year = None
     return {
-        "page_id": page_id,
         "portal_id": page.portal_id,
         "url": report.url or page.final_url or page.url,
         "title": report.title,
         "agency": report.agency,
-        "report_year": report.report_year,
+        "report_year": year,
         "published_date": _parse_date(report.published_date),
         "source": report.source,
         "generation": report.generation,
         "format": report.format,
         "text": report.text or "",
-        "warnings": list(report.warnings),
+        "warnings": warnings,
         "extractor_version": EXTRACTOR_VERSION,
         "result_hash": versions.result_hash(report),
     }
+
+
+def _cell_rows(cells, warnings: list[str]) -> list[dict[str, Any]]:
+    """Cell rows, one per (table, row, col); a value the float column cannot hold is stored as null with
+    its raw text, and the report gets a warning saying which cell."""
+    rows = {}
+    for c in cells:
+        # The extractor promises one cell per (table,row,col); keep the first if a page repeats a table.
+        key = (c.table, c.row, c.col)
+        if key in rows:
+            continue
+        value = cell_value(c.value)
+        if c.value is not None and value is None:
+            warnings.append(f"cell {'/'.join(key)}: value {abbreviate(c.value)} does not fit the database's "
+                            "floating-point column; stored as null, raw kept")
+        rows[key] = {
+            "table_name": c.table,
+            "row_key": c.row,
+            "col_key": c.col,
+            "value": value,
+            "value_is_integer": None if value is None else isinstance(c.value, int),
+            "raw": c.raw,
+            "unit": c.unit,
+        }
+    return list(rows.values())
 
 
 def _jsonable(value: Any) -> Any:

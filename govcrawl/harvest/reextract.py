@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -29,7 +31,6 @@ from govcrawl.db.engine import make_engine, resolve_database_url, upgrade
 from govcrawl.db.store import Store
 from govcrawl.db.versions import result_hash
 from govcrawl.items import FetchedPage, WarcLocation
-from govcrawl.pipelines.extract import extraction_pool
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,17 @@ class ReextractResult:
     @property
     def pages_per_second(self) -> float:
         return self.pages / self.seconds if self.seconds else 0.0
+
+
+def extraction_pool(kind: str, workers: int) -> Executor:
+    """Worker processes for the extractor. A plain executor, not the crawl pipeline's pebble pool: `map` over
+    a batch is all re-extraction needs. forkserver preloading the extractor, as the pipeline does (a fork of
+    this process would copy its threads)."""
+    if kind == "thread":
+        return ThreadPoolExecutor(workers, thread_name_prefix="extract")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["govcrawl.extraction", "extractors"])
+    return ProcessPoolExecutor(workers, mp_context=context)
 
 
 def extract_or_error(body: bytes, url: str, headers: dict[str, str]):

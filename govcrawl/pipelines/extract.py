@@ -1,33 +1,31 @@
 """Run the shared extractor on every fetched document page and attached file, in worker processes so that
-the CPU-bound parsing uses every core and never blocks the reactor that keeps downloads flowing."""
+the CPU-bound parsing uses every core and never blocks the reactor that keeps downloads flowing.
+
+One bad page costs one page. The pool (pebble's ProcessPool, whose every task runs in a known worker) fails
+only the task whose worker died, and replaces that worker; a page that takes longer than its time limit has
+its worker killed and replaced; pages over their size limit are not parsed at all. Workers exit with the
+crawl process (govcrawl.extraction.init_worker).
+"""
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from pebble import ProcessExpired, ProcessPool
 
 from extractors import ExtractError
-from govcrawl.asyncutil import run_in_executor
+from extractors.sniff import sniff
+from govcrawl.asyncutil import await_future
 from govcrawl.attachments import EXTRACTED_KINDS, judge
-from govcrawl.extraction import extract_page
+from govcrawl.extraction import extract_page, init_worker
 from govcrawl.items import FetchedPage
 
 logger = logging.getLogger(__name__)
-
-
-def extraction_pool(kind: str, workers: int) -> Executor:
-    """The extraction workers: processes (or threads, for debugging) running govcrawl.extraction."""
-    if kind == "thread":
-        return ThreadPoolExecutor(workers, thread_name_prefix="extract")
-    # forkserver: forking the crawler process itself would copy the reactor and its threads. The server
-    # preloads the extractor (workers start warm) instead of the default `__main__`, which would re-run
-    # a script that starts a CrawlerProcess without a `__name__` guard.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["govcrawl.extraction", "extractors"])
-    return ProcessPoolExecutor(workers, mp_context=context)
+MIB = 1024 * 1024
 
 
 class ExtractPipeline:
@@ -39,40 +37,100 @@ class ExtractPipeline:
         if self.kind not in ("process", "thread"):
             raise ValueError(f"GOVCRAWL_EXTRACT_EXECUTOR must be 'process' or 'thread', not {self.kind!r}")
         self.workers = settings.getint("GOVCRAWL_EXTRACT_WORKERS") or os.cpu_count() or 1
-        self.executor: Executor | None = None
+        self.timeout = settings.getfloat("GOVCRAWL_EXTRACT_TIMEOUT") or None
+        self.memory_limit = settings.getint("GOVCRAWL_EXTRACT_WORKER_MEMORY_MB") * MIB
+        self.max_text_chars = settings.getint("GOVCRAWL_EXTRACT_MAX_TEXT_CHARS")
+        self.max_html_bytes = settings.getint("GOVCRAWL_EXTRACT_MAX_HTML_BYTES")
+        self.max_file_bytes = settings.getint("GOVCRAWL_EXTRACT_MAX_FILE_BYTES")
+        self.hook = settings.get("GOVCRAWL_EXTRACT_WORKER_HOOK")
+        self.pool: ProcessPool | ThreadPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def _new_executor(self) -> Executor:
-        return extraction_pool(self.kind, self.workers)
-
     def open_spider(self) -> None:
-        self.executor = self._new_executor()
+        if self.kind == "thread":
+            self.pool = ThreadPoolExecutor(self.workers, thread_name_prefix="extract")
+            return
+        # forkserver: forking the crawler process itself would copy the reactor and its threads. The server
+        # preloads the extractor (workers start warm) instead of the default `__main__`, which would re-run
+        # a script that starts a CrawlerProcess without a `__name__` guard.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["govcrawl.extraction", "extractors"])
+        self.pool = ProcessPool(self.workers, initializer=init_worker,
+                                initargs=(os.getpid(), self.memory_limit, self.hook), context=context)
+
+    def _process_pool(self) -> ProcessPool:
+        """The pool, replaced if it broke (pebble gives up on a pool whose channel failed or whose worker died
+        holding no task); the pages it held have failed with the reason."""
+        if not self.pool.active:
+            logger.error("The extraction pool broke; starting a new one")
+            self.pool.stop()
+            self.pool.join()
+            self.open_spider()
+        return self.pool
 
     def close_spider(self) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-            self.executor = None
+        if isinstance(self.pool, ProcessPool):
+            self.pool.close()
+            self.pool.join()
+        elif self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool = None
 
     async def process_item(self, item):
         if not isinstance(item, FetchedPage) or item.kind not in EXTRACTED_KINDS or item.error is not None:
             return item
-        headers = dict(item.headers)
         url = item.final_url or item.url
+        item.error = self.too_large(item)
+        if item.error is None:
+            await self._extract(item, url)
+        if item.error is not None:
+            self.stats.inc_value("govcrawl/extract/failed")
+        return item
+
+    def too_large(self, item: FetchedPage) -> str | None:
+        """Why the page is not parsed, if it is larger than its type's limit (what a worker may hold): HTML
+        and text pages versus report files (PDF, Word, …), told apart by the bytes' signature."""
         try:
-            item.report, seconds = await run_in_executor(self.executor, extract_page, item.body, url, headers)
-        except BrokenProcessPool:
-            # A worker died (e.g. out of memory on a huge page): record this page, keep crawling the rest.
-            logger.error("Extraction worker died while extracting %s; restarting the pool", url)
-            self.executor.shutdown(wait=False, cancel_futures=True)
-            self.executor = self._new_executor()
-            item.error = "extraction failed: the worker process died"
+            html = sniff(item.body) == "text"
+        except ExtractError:
+            html = False  # a corrupt Office file: the extractor will say so
+        limit = self.max_html_bytes if html else self.max_file_bytes
+        if limit and len(item.body) > limit:
+            self.stats.inc_value("govcrawl/extract/too_large")
+            return (f"not extracted: {len(item.body)} bytes is over the {limit / MIB:g} MiB limit for "
+                    f"{'HTML pages' if html else 'report files'} (the bytes are archived)")
+        return None
+
+    async def _extract(self, item: FetchedPage, url: str) -> None:
+        args = (item.body, url, dict(item.headers), self.max_text_chars)
+        try:
+            if isinstance(self.pool, ProcessPool):
+                future = self._process_pool().schedule(extract_page, args=args, timeout=self.timeout)
+            else:
+                future = self.pool.submit(extract_page, *args)
+            item.report, seconds, cpu_seconds = await await_future(future)
         except ExtractError as exc:
             item.error = f"undecodable body: {exc} (url {url})"
-        except Exception as exc:  # noqa: BLE001 - any extractor bug must cost one page, not the crawl
-            logger.error("Extraction failed for %s: %s: %s", url, type(exc).__name__, exc)
+        except ProcessExpired as exc:
+            # Only this page's worker died (a crash in C code, the kernel's OOM killer); it is replaced.
+            logger.error("The extraction worker died (exit code %s) while extracting %s; it is replaced",
+                         exc.exitcode, url)
+            item.error = f"extraction failed: the worker process died (exit code {exc.exitcode})"
+        except FutureTimeout:
+            logger.error("Extracting %s took longer than %g s; its worker was killed and replaced", url,
+                         self.timeout)
+            item.error = f"extraction failed: took longer than the {self.timeout:g} s limit"
+        except MemoryError as exc:
+            # The cause is known and says more than a traceback into the parser would.
+            logger.error("Extracting %s ran out of memory (%s)", url, exc)
+            item.error = (f"extraction failed: out of memory (worker limit {self.memory_limit // MIB} MiB)"
+                          if self.memory_limit else "extraction failed: out of memory")
+        except Exception as exc:  # any extractor bug must cost one page, not the crawl
+            # exc_info: pebble chains the worker's own traceback to the exception.
+            logger.error("Extraction failed for %s: %s: %s", url, type(exc).__name__, exc, exc_info=exc)
             item.error = f"extraction failed: {type(exc).__name__}: {exc}"
         else:
             # The charset the extractor actually decoded with is the page's encoding of record.
@@ -80,8 +138,8 @@ class ExtractPipeline:
             judge(item)
             self.stats.inc_value("govcrawl/extract/pages")
             self.stats.inc_value("govcrawl/extract/seconds", seconds)
+            # CPU time apart from wall time: on a busy machine a worker waits for a core, and only the CPU
+            # time says what extraction itself costs (benchmarks/replay_bench.py derives its bound from it)
+            self.stats.inc_value("govcrawl/extract/cpu_seconds", cpu_seconds)
             if item.report.is_report:
                 self.stats.inc_value("govcrawl/extract/reports")
-        if item.error is not None:
-            self.stats.inc_value("govcrawl/extract/failed")
-        return item

@@ -1,0 +1,1 @@
+"""govcrawl's `scrapy` commands (settings.COMMANDS_MODULE)."""
