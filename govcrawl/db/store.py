@@ -288,8 +288,7 @@ class Store:
                     joined.add(report_id)
             # a page without a table of its own takes its cells from its attached files (govcrawl.db.attachments)
             sync_reports(conn, self._insert, joined, url_hash)
-            versions.refresh_current(conn, (prepared[page_id].page.url and url_hash(prepared[page_id].page.url)
-                                            for page_id in inserted))
+            versions.refresh_current(conn, (url_hash(prepared[page_id].page.url) for page_id in inserted))
         return len(inserted)
 
     def _insert_new_rows(self, conn, model, rows: list[dict[str, Any]]) -> None:
