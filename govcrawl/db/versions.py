@@ -27,11 +27,12 @@ CHUNK = 500  # bound the size of IN (...) lists
 
 def result_hash(report: Report) -> str:
     """sha256 of the extracted record as `python -m extractors` prints it (url excluded: it names the page,
-    which is already the version's key)."""
+    which is already the version's key). ASCII JSON: text read from undecodable bytes may hold lone
+    surrogates, which must hash, not fail."""
     record = report.to_dict()
     record.pop("path", None)
     record.pop("url", None)
-    return hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
