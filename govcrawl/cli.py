@@ -95,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve-seeds", help="serve the demo's saved site over HTTP (also as an HTTP proxy)")
     serve.add_argument("--site", default=str(DEMO_SITE), help="saved site folder (default: the demo's)")
     serve.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default: 8080)")
+
+    from govcrawl.harvest.commands import add_commands as add_harvest_commands
+
+    HANDLERS.update(add_harvest_commands(commands))  # harvest, runs, reextract
     return parser
 
 

@@ -27,12 +27,14 @@ def _value(value: float | None, is_integer: bool | None) -> int | float | None:
 
 
 def iter_reports(engine: Engine) -> Iterator[dict[str, Any]]:
-    """One dict per stored report: extract-output.md's object (no `path`) plus `portal`, `region` and
-    `fetched_at`. Reads in chunks, so exporting a large database takes the memory of one chunk."""
+    """One dict per stored report, its current version only: extract-output.md's object (no `path`) plus
+    `portal`, `region`, `fetched_at` and `withdrawn_at`. Reads in chunks, so exporting a large database takes
+    the memory of one chunk."""
     with Session(engine) as session:
         order = session.execute(
             select(m.Report.id, m.Page.fetched_at)
             .join(m.Page, m.Page.id == m.Report.page_id)
+            .where(m.Report.is_current)
             .order_by(m.Report.portal_id, m.Report.report_year, m.Report.url, m.Report.id)
         ).all()
         carried_forward = _carried_forward_by_year(session)
@@ -50,7 +52,7 @@ def _carried_forward_by_year(session: Session) -> dict[tuple[str | None, str | N
         select(m.Report.id, m.Report.portal_id, m.Report.agency, m.Report.report_year, m.ReportCell)
         .join(m.ReportCell, m.ReportCell.report_id == m.Report.id)
         .where(m.ReportCell.table_name == "applications", m.ReportCell.row_key == "carried_forward",
-               m.Report.report_year.is_not(None))
+               m.Report.report_year.is_not(None), m.Report.is_current)
         .order_by(m.Report.id)
     )
     latest: dict[tuple[str | None, str | None, int], int] = {}
@@ -109,6 +111,7 @@ def _chunk(session: Session, chunk, carried_forward, regions) -> Iterator[dict[s
         out["fetched_at"] = fetched_at.isoformat() + "Z" if fetched_at else None
         for cell, row in zip(out["cells"], children["cells"][report_id], strict=True):
             cell["document"] = documents.get(row.document_page_id)  # the page or file the number was read from
+        out["withdrawn_at"] = report.withdrawn_at.isoformat() if report.withdrawn_at else None
         yield out
 
 

@@ -57,6 +57,11 @@ DOWNLOADER_MIDDLEWARES = {
     # answer replayed requests before anything would touch the network.
     "govcrawl.archive.middlewares.WarcArchiveMiddleware": 950,
     "govcrawl.archive.middlewares.ReplayMiddleware": 960,
+    # Inside the archive (it records the 304 as received) and DownloaderStats (850: a skipped request is
+    # not counted as downloaded, a 304 counts its own bytes), outside decompression and redirects (590/580:
+    # the stored list page it answers a 304 with is handled like a live one). Only on with
+    # GOVCRAWL_INCREMENTAL (govcrawl harvest).
+    "govcrawl.harvest.incremental.IncrementalMiddleware": 800,
 }
 
 SPIDER_MIDDLEWARES = {
@@ -113,6 +118,13 @@ GOVCRAWL_DB_RETRY_BACKOFF_MAX = 15.0
 GOVCRAWL_SPOOL_DIR = "spool"  # per-database folders of batches the next run writes before it crawls
 GOVCRAWL_EXTRACT_EXECUTOR = "process"  # "thread" keeps everything in one process (debugging)
 GOVCRAWL_EXTRACT_WORKERS = 0  # 0 means one per CPU core
+GOVCRAWL_INCREMENTAL = False  # skip/revalidate what is already stored (`govcrawl harvest` turns it on)
+GOVCRAWL_FULL = False  # with GOVCRAWL_INCREMENTAL: revalidate every stored URL (`govcrawl harvest --full`)
+GOVCRAWL_RESUME_ARCHIVE = None  # a killed night's archive folder: what it archived is not fetched again
+GOVCRAWL_RECENT_YEARS = 2  # reports of this year and last year are still corrected; revalidate them nightly
+GOVCRAWL_MONITORS = False  # run govcrawl.harvest.monitors at the end (`govcrawl harvest` turns it on)
+GOVCRAWL_MONITOR_MAX_FAILED_RATIO = 0.2  # a night where more than a fifth of the pages failed lost too much
+GOVCRAWL_RUN_MODE = None  # what crawl_runs.mode records; None means "crawl" or "replay"
 # What one extraction worker may hold, so that workers × the largest page fit a 2 GB crawl box (figures in the
 # README, "Extraction limits"). Real report pages are well under 1 MB; an HTML page over the limit is a trap
 # or an embedded-image dump and is recorded as a failed page, its bytes kept in the archive.

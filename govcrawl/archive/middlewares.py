@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 META_WARC = "govcrawl_warc"
 META_HEADERS = "govcrawl_raw_headers"
 META_FETCHED_AT = "govcrawl_fetched_at"
+ARCHIVED = "archived"  # flag of a response answered from the archive (govcrawl.harvest): not written again
 
 
 class ReplayMiss(IgnoreRequest):
@@ -74,6 +75,8 @@ class WarcArchiveMiddleware:
         return self.archive
 
     def process_response(self, request: Request, response: Response) -> Response:
+        if ARCHIVED in response.flags:
+            return response
         fetched_at = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
         raw_headers = header_pairs(response.headers)
         location = self._current().write(

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -70,6 +71,9 @@ class CrawlRun(Base):
     archive_path: Mapped[str | None] = mapped_column(Text)
     replay_source: Mapped[str | None] = mapped_column(Text)
     stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Filled by `govcrawl harvest` (govcrawl.harvest): {portal: {new, changed, ...}} and monitor outcomes.
+    portal_counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    monitors: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 class Page(Base):
@@ -120,12 +124,16 @@ class AttachmentFile(Base):
 
 
 class Report(Base):
-    """data-dictionary.md §2; one per page that the extractor classified as an annual report."""
+    """data-dictionary.md §2; one version of an annual report: a page the extractor classified as a report,
+    as one extractor version read it. A URL whose bytes changed has a page and a report per content; a page
+    re-extracted with a different result (govcrawl reextract) has a report per result. Exactly one version
+    per URL is current (the newest), and nothing is deleted: a URL that now answers 404/410 is withdrawn."""
 
     __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("page_id", "result_hash", name="uq_reports_page_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), unique=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"))
     portal_id: Mapped[str | None] = mapped_column(ForeignKey("portals.id"), index=True)
     url: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
@@ -138,6 +146,11 @@ class Report(Base):
     format: Mapped[str] = mapped_column(String(16), server_default="html")
     text: Mapped[str] = mapped_column(Text)
     warnings: Mapped[list[Any]] = mapped_column(JSON)
+    is_current: Mapped[bool] = mapped_column(Boolean, server_default=true(), default=True, index=True)
+    withdrawn_at: Mapped[dt.date | None] = mapped_column(Date)
+    extractor_version: Mapped[str | None] = mapped_column(String(32))
+    # sha256 of the extracted record (govcrawl.db.versions.result_hash): tells re-extractions apart
+    result_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class ReportCell(Base):
@@ -199,6 +212,19 @@ class ReportAttachment(Base):
     position: Mapped[int] = mapped_column(Integer)
     url: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
+
+
+class UrlValidator(Base):
+    """The validators (ETag, Last-Modified) a URL last answered with, for the next night's conditional
+    request (govcrawl.harvest.incremental)."""
+
+    __tablename__ = "url_validators"
+
+    url_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 # Hash indexes on PostgreSQL: a btree entry is limited to ~2.7 KB and URLs can be longer.

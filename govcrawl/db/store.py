@@ -18,7 +18,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from w3lib.url import safe_url_string
 
+from extractors import __version__ as EXTRACTOR_VERSION
 from govcrawl.db import models as m
+from govcrawl.db import versions
 from govcrawl.db.attachments import file_record, join_reports
 from govcrawl.db.bulk import copy_rows
 from govcrawl.db.outage import is_transient
@@ -215,6 +217,7 @@ class Store:
         with self.engine.begin() as conn:
             conn.execute(self._insert(m.Page).on_conflict_do_nothing(), list(page_rows.values()))
             page_ids = self._page_ids(conn, page_rows.keys())
+            versions.mark_withdrawn(conn, [one.page for one in prepared], url_hash)
             if files:
                 conn.execute(self._insert(m.AttachmentFile).on_conflict_do_nothing(), list(files.values()))
             reported = {page_ids[one.key]: one for one in prepared if one.report is not None}
@@ -230,6 +233,7 @@ class Store:
             inserted = {page_id: report_id for page_id, report_id in conn.execute(
                 self._insert(m.Report).on_conflict_do_nothing().returning(m.Report.page_id, m.Report.id),
                 fresh).all()} if fresh else {}
+            versions.refresh_current(conn, (url_hash(reported[page_id].page.url) for page_id in inserted))
             children: dict[type, list[dict[str, Any]]] = {
                 m.ReportCell: [], m.ReportSection: [], m.CheckResult: [], m.ReportAttachment: []}
             joined: set[int] = set()  # reports to bring to their joined state (govcrawl.db.attachments)
@@ -252,6 +256,37 @@ class Store:
                     self._insert_new_rows(conn, model, rows)
             result.cells += join_reports(conn, self._insert, joined, read_files, url_hash)
         return result
+
+    def add_report_versions(self, versions_: Sequence[tuple[int, FetchedPage, Any]]) -> int:
+        """Store re-extractions (page id, the page, its new Report) of already stored pages as new report
+        versions, each the current one of its URL; returns how many were inserted."""
+        prepared = {}
+        for page_id, page, report in versions_:
+            page.report = report
+            page.parent_kind = "list" if page.kind == "attachment" else page.parent_kind  # a report of its own
+            prepared[page_id] = _prepare(page, None)
+        prepared = {page_id: one for page_id, one in prepared.items() if one.report is not None}
+        if not prepared:
+            return 0
+        with self.engine.begin() as conn:
+            inserted = dict(conn.execute(
+                self._insert(m.Report).on_conflict_do_nothing().returning(m.Report.page_id, m.Report.id),
+                [{"page_id": page_id, **one.report} for page_id, one in prepared.items()]).all())
+            joined = set()
+            for page_id, report_id in inserted.items():
+                one = prepared[page_id]
+                for model, rows in one.children.items():
+                    parent = {"report_id": report_id}
+                    if model is m.ReportCell:
+                        parent["document_page_id"] = page_id
+                    if rows:
+                        self._insert_new_rows(conn, model, [{**parent, **row} for row in rows])
+                if one.children[m.ReportAttachment]:
+                    joined.add(report_id)
+            # a page without a table of its own takes its cells from its attached files (govcrawl.db.attachments)
+            join_reports(conn, self._insert, joined, (), url_hash)
+            versions.refresh_current(conn, (url_hash(prepared[page_id].page.url) for page_id in inserted))
+        return len(inserted)
 
     def _insert_new_rows(self, conn, model, rows: list[dict[str, Any]]) -> None:
         """Insert rows that cannot conflict (children of reports inserted in this transaction)."""
@@ -377,6 +412,8 @@ def _report_row(page: FetchedPage, report, warnings: list[str]) -> dict[str, Any
         "format": report.format,
         "text": report.text or "",
         "warnings": warnings,
+        "extractor_version": EXTRACTOR_VERSION,
+        "result_hash": versions.result_hash(report),
     }
 
 

@@ -66,13 +66,14 @@ class StorePipeline:
             self.writer,
             self.retry.call,
             lambda: self.store.start_run(
-                mode="replay" if spider.replay else "crawl",
+                mode=self.crawler.settings.get("GOVCRAWL_RUN_MODE") or ("replay" if spider.replay else "crawl"),
                 portal_ids=[p.id for p in spider.portals],
                 archive_path=self.stats.get_value("govcrawl/archive_path"),
                 replay_source=spider.replay,
             ),
             "starting the crawl run",
         )
+        self.stats.set_value("govcrawl/run_id", self.run_id)  # for `govcrawl harvest`'s own record of the run
         logger.info("Storing into %s (crawl run %d)", describe(self.database_url), self.run_id)
         await run_in_executor(self.writer, self._write_spooled)
 

@@ -21,6 +21,7 @@ from govcrawl.archive.middlewares import (
     reason_phrase,
 )
 from govcrawl.config import plan_crawl
+from govcrawl.harvest import AlreadyHarvested
 from govcrawl.items import FetchedPage
 from govcrawl.netguard import Refused
 from govcrawl.registry import PortalEntry
@@ -148,6 +149,8 @@ class PortalsSpider(scrapy.Spider):
         yield self._page(response)
 
     def on_error(self, failure: Failure):
+        if failure.check(AlreadyHarvested):  # incremental harvest: the stored outcome stands
+            return
         request = failure.request
         info = request.meta.get(META_PAGE, {})
         page = FetchedPage(
@@ -165,6 +168,7 @@ class PortalsSpider(scrapy.Spider):
             page = self._page(response)
             page.error = _describe_failure(failure)
         self.crawler.stats.inc_value("govcrawl/failed_pages")
+        self.crawler.stats.inc_value(f"govcrawl/harvest/failed/{page.portal_id}")
         self.logger.warning("Failed %s: %s", request.url, page.error)
         yield page
 
