@@ -15,17 +15,17 @@ def add_commands(commands) -> dict:
                                         "(default: $GOVCRAWL_DATA_DIR or ./govcrawl-data)")
     harvest.add_argument("--portal", help="only these portals (comma-separated ids)")
     harvest.add_argument("--full", action="store_true", help="revalidate every stored URL, not only recent ones")
-    harvest.add_argument("--registry", help="portal registry folder (default: seeds/portals)")
+    harvest.add_argument("--registry", help="portal registry folder (default: $GOVCRAWL_REGISTRY; `demo` names the demo portals)")
     harvest.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                          help="a Scrapy setting for this run (repeatable)")
 
     runs = commands.add_parser("runs", help="recent runs with their per-portal figures and monitor results")
-    runs.add_argument("--db")
-    runs.add_argument("--limit", type=int, default=10)
+    runs.add_argument("--db", help="SQLAlchemy URL (default: $GOVCRAWL_DATABASE_URL or sqlite:///govcrawl.db)")
+    runs.add_argument("--limit", type=int, default=10, help="how many recent runs (default: 10)")
 
     reextract = commands.add_parser("reextract", help="run the current extractor over archived pages (no network) "
                                                       "and store new versions where the result changed")
-    reextract.add_argument("--db")
+    reextract.add_argument("--db", help="SQLAlchemy URL (default: $GOVCRAWL_DATABASE_URL or sqlite:///govcrawl.db)")
     reextract.add_argument("--archive", help="read the pages from this WARC file or folder (default: where the "
                                              "database says each page was archived)")
     reextract.add_argument("--portal", help="only these portals (comma-separated ids)")
@@ -58,7 +58,7 @@ def _harvest(args) -> int:
 def _runs(args) -> int:
     from sqlalchemy import select
 
-    from govcrawl.cli import _engine
+    from govcrawl.cli import open_engine as _engine
     from govcrawl.db import models as m
     from govcrawl.harvest.figures import format_table
 

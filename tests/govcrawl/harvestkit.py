@@ -92,6 +92,8 @@ def harvest_command(workdir: Path, site: Site, database_url: str, *args: str) ->
     elsewhere.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-W", "error", "-m", "govcrawl.cli", "harvest", "--db", database_url,
                "--data", str(workdir / "data"), *FAST, *args]
+    if "--registry" not in args:
+        command[command.index("harvest") + 1:command.index("harvest") + 1] = ["--registry", "demo"]
     env = crawl_env(http_proxy=site.server.url)
     env.pop("SCRAPY_SETTINGS_MODULE")  # the command must find its settings itself
     return {"args": command, "cwd": elsewhere, "env": env}

@@ -69,4 +69,5 @@ def test_reextract_reads_a_moved_archive_and_one_portal(tmp_path):
     (tmp_path / "empty").mkdir()
     result = subprocess.run([sys.executable, "-W", "error", "-m", "govcrawl.cli", "reextract", "--db", database_url,
                              "--archive", str(tmp_path / "empty")], capture_output=True, text=True, check=False)
-    assert result.returncode == 1 and f"{tmp_path / 'empty'}: no WARC files" in result.stderr
+    # an archive folder with nothing to read is a configuration mistake: one line, exit 2 (README: the CLI)
+    assert result.returncode == 2 and f"{tmp_path / 'empty'}: no WARC files" in result.stderr
