@@ -1,0 +1,125 @@
+"""Distributed harvest on the task queue (Celery + Redis) into one PostgreSQL database, with real `govcrawl
+worker` subprocesses crawling the seed site served locally."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import pytest
+from harvestkit import query, row_counts, run_harvest
+from queuekit import (
+    LoggedSite,
+    crawl_children,
+    fresh_queue,
+    queued_harvest,
+    start_worker,
+    stop_worker,
+    worker_log,
+)
+
+pytestmark = pytest.mark.postgres
+
+ELHT_LIST = "http://www.elht.gov.cn/zwgk/zfxxgk/xxgknb/"
+ELHT_REPORT = "http://www.elht.gov.cn/zwgk/zfxxgk/xxgknb/201503/t20150318_1290521.html"
+# A second portal on the elht host (a department's column on the county's platform).
+BM_LIST = "http://www.elht.gov.cn/bm/xxgknb/"
+BM_REPORT = "http://www.elht.gov.cn/bm/xxgknb/201503/t20150318_1290521.html"
+BM_ENTRY = """id = "152501-bm"
+name = "二连浩特市某部门 年度报告"
+agency = "二连浩特市某部门"
+region = "内蒙古自治区锡林郭勒盟二连浩特市"
+platform = "generic"
+columns = ["http://www.elht.gov.cn/bm/xxgknb/"]
+allowed_hosts = ["www.elht.gov.cn"]
+"""
+
+
+@pytest.fixture
+def queue():
+    with fresh_queue() as fresh:
+        yield fresh
+
+
+@pytest.fixture
+def registry(tmp_path):
+    """The demo registry plus a portal sharing the elht host."""
+    from crawlkit import SEEDS
+
+    folder = tmp_path / "portals"
+    folder.mkdir()
+    for entry in (SEEDS / "portals").glob("*.toml"):
+        (folder / entry.name).write_text(entry.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "152501-bm.toml").write_text(BM_ENTRY, encoding="utf-8")
+    return str(folder)
+
+
+def _shared_host_site(root, **kwargs) -> LoggedSite:
+    site = LoggedSite(root, **kwargs)
+    site.add(BM_LIST, copy_of=ELHT_LIST)
+    site.add(BM_REPORT, copy_of=ELHT_REPORT)
+    site.reload()
+    return site
+
+
+def _stable_rows(database_url: str) -> dict[str, list[tuple]]:
+    """What a harvest stored, without ids, run ids and times."""
+    return {
+        "pages": sorted(query(database_url, "select portal_id, kind, url, status, content_hash, error is null "
+                                            "from pages")),
+        "reports": sorted(query(database_url, "select p.url, r.title, r.report_year, r.is_current from reports r "
+                                              "join pages p on p.id = r.page_id")),
+        "cells": sorted(query(database_url, "select p.url, c.table_name, c.row_key, c.col_key, c.value "
+                                            "from report_cells c join reports r on r.id = c.report_id "
+                                            "join pages p on p.id = r.page_id")),
+    }
+
+
+def _ok(result) -> str:
+    assert result.returncode == 0, f"exit {result.returncode}:\n{result.stdout}\n{result.stderr[-5000:]}"
+    return result.stdout
+
+
+def test_two_workers_crawl_every_portal_once_and_store_what_one_process_stores(tmp_path, queue, registry,
+                                                                              postgres_url):
+    from crawlkit import fresh_postgres_database
+
+    site = _shared_host_site(tmp_path / "site", delay=0.05)
+    workers = [start_worker(tmp_path, site, queue, postgres_url, name, registry=registry) for name in ("w1", "w2")]
+    try:
+        out = _ok(queued_harvest(tmp_path, site, queue, postgres_url, registry=registry))
+    finally:
+        for worker in workers:
+            stop_worker(worker)
+    portals = sorted(p.stem for p in (tmp_path / "portals").glob("*.toml"))
+    assert len(portals) == 8
+    # one run per portal, all of the batch, spread over both workers
+    runs = query(postgres_url, "select batch, worker, portal_ids, finish_reason from crawl_runs")
+    assert sorted(json.loads(ids)[0] if isinstance(ids, str) else ids[0] for *_, ids, _ in runs) == portals
+    assert len({batch for batch, *_ in runs}) == 1 and all(reason == "finished" for *_, reason in runs)
+    assert {worker for _, worker, *_ in runs} == {"w1", "w2"}, worker_log(tmp_path, "w1")[-3000:]
+    # every page fetched once: no URL of a column or report twice
+    fetched = [path for _, path, *_ in site.log if not path.endswith("robots.txt")]
+    assert len(fetched) == len(set(fetched))
+    assert "harvest succeeded" in out and "152501-bm" in out and "total" in out
+    # the two portals on the elht host never crawled at the same time
+    spans = {}
+    for host, path, start, end in site.log:
+        if host == "www.elht.gov.cn" and not path.endswith("robots.txt"):
+            spans.setdefault("/bm/" in path, []).append((start, end))
+    bm, szf = (min(s for s, _ in spans[k]) for k in (True, False)), (max(e for _, e in spans[k]) for k in (True, False))
+    (bm_start, szf_start), (bm_end, szf_end) = bm, szf
+    assert bm_end <= szf_start or szf_end <= bm_start, spans
+    # archives per batch and worker
+    batch = runs[0][0]
+    assert {p.name for p in (tmp_path / "data" / "archive" / batch).iterdir()} == {"w1", "w2"}
+
+    # the same night in one process, into another database: the same rows
+    site.reload()
+    with fresh_postgres_database() as single_url:
+        single = run_harvest(tmp_path / "single", site, single_url, "--registry", registry)
+        assert single.returncode == 0, single.stdout + single.stderr[-3000:]
+        assert row_counts(single_url) == row_counts(postgres_url)
+        assert _stable_rows(single_url) == _stable_rows(postgres_url)
