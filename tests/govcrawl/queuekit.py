@@ -79,13 +79,18 @@ class LoggedSite(Site):
         from govcrawl.seedsite.server import _Handler
 
         log: list[tuple[str, str, float, float]] = []
+        started: list[str] = []
         lock = threading.Lock()
 
         class LoggingHandler(_Handler):
             def do_GET(self) -> None:
                 start = time.monotonic()
+                started.append(self.path)
                 time.sleep(delay + sum(v for k, v in (slow or {}).items() if self.path.endswith(k)))
-                super().do_GET()
+                try:
+                    super().do_GET()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # a crawl killed while waiting for its answer
                 # as a proxy the server sees absolute URLs; directly, the Host header names the host
                 host = (self.path.split("://", 1)[1].split("/", 1)[0] if "://" in self.path
                         else self.headers.get("Host", ""))
@@ -93,6 +98,7 @@ class LoggedSite(Site):
                     log.append((host, self.path, start, time.monotonic()))
 
         self.log = log
+        self.started = started  # paths of the requests that arrived, answered or not
         self.server.RequestHandlerClass = LoggingHandler
 
     def max_concurrency(self) -> dict[str, int]:
@@ -135,10 +141,16 @@ def stop_worker(worker: subprocess.Popen) -> None:
             worker.wait()
 
 
+def queued_harvest_command(tmp_path: Path, site: Site, queue: Queue, database_url: str, *args: str,
+                           registry: str = "demo", wait_timeout: float = 150) -> list[str]:
+    return [sys.executable, "-W", "error", "-m", "govcrawl.cli", "harvest", "--queue", queue.url,
+            "--db", database_url, "--registry", registry, "--wait-timeout", str(wait_timeout), *args]
+
+
 def queued_harvest(tmp_path: Path, site: Site, queue: Queue, database_url: str, *args: str,
                    registry: str = "demo", timeout: float = 180) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-W", "error", "-m", "govcrawl.cli", "harvest", "--queue", queue.url,
-               "--db", database_url, "--registry", registry, "--wait-timeout", str(timeout - 30), *args]
+    command = queued_harvest_command(tmp_path, site, queue, database_url, *args, registry=registry,
+                                     wait_timeout=timeout - 30)
     return subprocess.run(command, cwd=tmp_path, env=queue_env(site, queue), capture_output=True, text=True,
                           timeout=timeout, check=False)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -14,13 +16,16 @@ from queuekit import (
     LoggedSite,
     crawl_children,
     fresh_queue,
+    queue_env,
     queued_harvest,
+    queued_harvest_command,
     start_worker,
     stop_worker,
     worker_log,
 )
 
 pytestmark = pytest.mark.postgres
+HOST_LIMIT = 2  # CONCURRENT_REQUESTS_PER_DOMAIN of govcrawl/settings.py
 
 ELHT_LIST = "http://www.elht.gov.cn/zwgk/zfxxgk/xxgknb/"
 ELHT_REPORT = "http://www.elht.gov.cn/zwgk/zfxxgk/xxgknb/201503/t20150318_1290521.html"
@@ -104,17 +109,24 @@ def test_two_workers_crawl_every_portal_once_and_store_what_one_process_stores(t
     fetched = [path for _, path, *_ in site.log if not path.endswith("robots.txt")]
     assert len(fetched) == len(set(fetched))
     assert "harvest succeeded" in out and "152501-bm" in out and "total" in out
-    # the two portals on the elht host never crawled at the same time
-    spans = {}
+    # the two portals on the elht host were never crawled at the same time (robots.txt is both crawls')
+    spans = {"bm": [], "szf": []}
     for host, path, start, end in site.log:
         if host == "www.elht.gov.cn" and not path.endswith("robots.txt"):
-            spans.setdefault("/bm/" in path, []).append((start, end))
-    bm, szf = (min(s for s, _ in spans[k]) for k in (True, False)), (max(e for _, e in spans[k]) for k in (True, False))
-    (bm_start, szf_start), (bm_end, szf_end) = bm, szf
+            spans["bm" if "/bm/" in path else "szf"].append((start, end))
+    (bm_start, bm_end), (szf_start, szf_end) = ((min(s for s, _ in spans[k]), max(e for _, e in spans[k]))
+                                                for k in ("bm", "szf"))
     assert bm_end <= szf_start or szf_end <= bm_start, spans
-    # archives per batch and worker
+    # and no host ever had more requests in flight than one process allows
+    assert max(site.max_concurrency().values()) <= HOST_LIMIT
+    # archives per batch and worker; reextract reads the whole tree: every stored page is in it, none changed
     batch = runs[0][0]
     assert {p.name for p in (tmp_path / "data" / "archive" / batch).iterdir()} == {"w1", "w2"}
+    reextracted = subprocess.run([sys.executable, "-W", "error", "-m", "govcrawl.cli", "reextract", "--db", postgres_url,
+                                  "--archive", str(tmp_path / "data" / "archive"), "--workers", "1"],
+                                 capture_output=True, text=True, check=False)
+    assert reextracted.returncode == 0, reextracted.stderr[-3000:]
+    assert ": 0 new version(s)," in reextracted.stdout and ", 0 not in the archive, 0 failed" in reextracted.stdout
 
     # the same night in one process, into another database: the same rows
     site.reload()
@@ -123,3 +135,46 @@ def test_two_workers_crawl_every_portal_once_and_store_what_one_process_stores(t
         assert single.returncode == 0, single.stdout + single.stderr[-3000:]
         assert row_counts(single_url) == row_counts(postgres_url)
         assert _stable_rows(single_url) == _stable_rows(postgres_url)
+
+
+LINQU_FILE = "P020230119385216704223.docx"
+
+
+def test_a_worker_killed_in_the_middle_of_a_portal_has_it_finished_by_another(tmp_path, queue, postgres_url):
+    site = LoggedSite(tmp_path / "site", slow={LINQU_FILE: 4})
+    first = start_worker(tmp_path, site, queue, postgres_url, "w1")
+    harvest = subprocess.Popen([*queued_harvest_command(tmp_path, site, queue, postgres_url, "--portal", "370724-xzf")],
+                               cwd=tmp_path, env=queue_env(site, queue), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    second = None
+    try:
+        deadline = time.monotonic() + 90
+        while not any(p.endswith(LINQU_FILE) for p in site.started):  # the list and the report are fetched
+            assert time.monotonic() < deadline and first.poll() is None, worker_log(tmp_path, "w1")[-3000:]
+            time.sleep(0.1)
+        assert crawl_children("w1")
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+        deadline = time.monotonic() + 10
+        while crawl_children("w1"):  # the crawl dies with its worker: nothing crawls on without a lock
+            assert time.monotonic() < deadline, "the killed worker's crawl is still running"
+            time.sleep(0.1)
+        second = start_worker(tmp_path, site, queue, postgres_url, "w2")
+        out, err = harvest.communicate(timeout=150)
+    finally:
+        for worker in (first, second):
+            if worker is not None:
+                stop_worker(worker)
+        if harvest.poll() is None:
+            harvest.kill()
+            harvest.communicate()
+    assert harvest.returncode == 0, out + err[-3000:]
+    assert "harvest succeeded" in out and "370724-xzf" in out
+    runs = query(postgres_url, "select worker, finish_reason from crawl_runs order by id")
+    assert runs == [("w1", None), ("w2", "finished")]
+    # finished by w2: the report page and its attached file, each one report, once
+    reports = query(postgres_url, "select p.url, count(*) from reports r join pages p on p.id = r.page_id "
+                                  "group by p.url order by p.url")
+    assert [(url.rsplit("/", 1)[1], n) for url, n in reports] == [(LINQU_FILE, 1), ("t20230120_6152847.html", 1)]
+    assert query(postgres_url, "select count(*) from report_cells")[0][0] > 50
+    assert sum(p.endswith(LINQU_FILE) for p in site.started) == 2  # w1's cut short, w2's whole
