@@ -101,8 +101,9 @@ def run_queued_harvest(args, settings: dict[str, str]) -> int:
     if settings:
         raise ValueError("--set applies to the crawls: give it to `govcrawl worker`, not to harvest --queue")
     portals = [p.id for p in select_portals(load_registry(resolve_registry(args.registry, None)), args.portal)]
+    config.check_reachable()
     batch = enqueue(config, portals, full=args.full)
-    print(f"enqueued batch {batch}: {len(portals)} portal(s) on {describe(config.url)}", flush=True)
+    print(f"enqueued batch {batch}: {len(portals)} portal(s) on {config.masked_url}", flush=True)
     if args.no_wait:
         return 0
     records = wait(config, batch, portals, args.wait_timeout)

@@ -53,6 +53,24 @@ class QueueConfig:
                     raise ValueError(f"{env}={raw!r}: must be positive")
         return cls(url=url, prefix=os.environ.get("GOVCRAWL_QUEUE_PREFIX", cls.prefix), **values)
 
+    def check_reachable(self) -> None:
+        """Raise a one-line ValueError when no Redis answers (the enqueuer; a worker waits for its broker)."""
+        import redis
+
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=5, socket_timeout=5)
+        try:
+            client.ping()
+        except redis.RedisError as exc:
+            raise ValueError(f"--queue {self.masked_url}: Redis is not reachable: {exc}") from None
+        finally:
+            client.close()
+
+    @property
+    def masked_url(self) -> str:
+        from kombu.utils.url import maybe_sanitize_url
+
+        return maybe_sanitize_url(self.url)
+
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
 

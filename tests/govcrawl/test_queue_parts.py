@@ -135,3 +135,21 @@ def test_without_redis_the_queue_tests_skip_with_the_reason_unless_ci(tmp_path, 
         assert result.returncode == 0 and "1 skipped" in result.stdout, result.stdout[-3000:]
         assert "Redis is not reachable at redis://127.0.0.1:1/0" in result.stdout
         assert "or CI=true to make this a failure" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["harvest", "--queue", "http://127.0.0.1:6379", "--registry", "demo"],
+     "govcrawl harvest: --queue 'http://127.0.0.1:6379': expected a Redis URL (redis://HOST:PORT/DB)"),
+    (["harvest", "--queue", "redis://127.0.0.1:1/0", "--registry", "demo"],
+     "govcrawl harvest: --queue redis://127.0.0.1:1/0: Redis is not reachable: "),
+    (["harvest", "--queue", "redis://127.0.0.1:1/0", "--registry", "demo", "--portal", "999999-nosuch"],
+     "govcrawl harvest: unknown portal id(s) 999999-nosuch"),
+    (["worker", "--queue", "redis://127.0.0.1:1/0", "--concurrency", "0"],
+     "govcrawl worker: --concurrency 0: must be at least 1"),
+])
+def test_queue_commands_refuse_bad_input_in_one_line(tmp_path, args, message):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVCRAWL_")}
+    result = subprocess.run([sys.executable, "-W", "error", "-m", "govcrawl.cli", *args], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(message) and len(result.stderr.strip().splitlines()) == 1, result.stderr
