@@ -61,6 +61,9 @@ def run_worker(args) -> int:
         upgrade(engine)
     finally:
         engine.dispose()
+    logging.basicConfig(level=args.loglevel.upper(), format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
+    for note in tasks.repair_killed_crawls(data_dir(args.data), name):
+        logging.getLogger(__name__).warning("%s", note)
     tasks.SETUP = tasks.WorkerSetup(config=config, database_url=database_url, data=data_dir(args.data), name=name,
                                     registry=args.registry, settings=parse_settings(args.set))
     parent = __import__("os").getpid()
@@ -78,7 +81,6 @@ def run_worker(args) -> int:
     # Celery's advice against running as root stays a printed warning even under `python -W error`, where it
     # would stop the worker: containers and CI run as root; the systemd unit runs as its own user.
     warnings.filterwarnings("always", category=SecurityWarning)
-    logging.basicConfig(level=args.loglevel.upper(), format="%(asctime)s [%(name)s] %(levelname)s: %(message)s")
     app = make_app(config)
     tasks.register(app)
     app.worker_main(["worker", f"--loglevel={args.loglevel.upper()}", f"--concurrency={args.concurrency}",

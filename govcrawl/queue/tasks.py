@@ -38,6 +38,7 @@ from govcrawl.queue.hostlock import HostLock
 logger = logging.getLogger(__name__)
 
 BATCH_KEEP_SECONDS = 14 * 24 * 3600  # a batch's Redis records outlive any wait for its summary
+CRAWLING_MARK = ".crawling"  # in a crawl's archive folder while it runs: left behind, the crawl was killed
 
 
 @dataclass
@@ -60,7 +61,8 @@ def done_key(config: QueueConfig, batch: str) -> str:
 
 
 def archive_folder(data: Path, batch: str, worker: str) -> Path:
-    """A folder per batch and worker: workers on one machine may share the data folder."""
+    """A folder per batch and worker (workers on one machine may share the data folder), in it one per portal
+    (a killed crawl's files are repaired without touching the files of crawls still running)."""
     return data / "archive" / batch / worker
 
 
@@ -120,9 +122,34 @@ def _record(client: redis.Redis, config: QueueConfig, batch: str, portal: str, r
     client.expire(key, BATCH_KEEP_SECONDS)
 
 
+def repair_killed_crawls(data: Path, worker: str) -> list[str]:
+    """Repair the archives of this worker's crawls that never ended (killed with their worker)."""
+    notes = []
+    for mark in sorted((data / "archive").glob(f"*/{worker}/*/{CRAWLING_MARK}")):
+        notes += _repair(mark)
+    return notes
+
+
+def _repair(mark: Path) -> list[str]:
+    """Truncate the WARC files of a killed crawl after their last complete record, so that replay and
+    reextract read them (as the single-machine harvest does when it resumes a killed night)."""
+    from govcrawl.archive.warc import warc_files
+    from govcrawl.harvest.resume import repair_warc
+
+    notes = []
+    for path in warc_files(mark.parent):
+        cut = repair_warc(path)
+        if cut:
+            notes.append(f"{path}: removed {cut} byte(s) of a record cut off when its crawl was killed")
+    mark.unlink()
+    return notes
+
+
 def _crawl(setup: WorkerSetup, lock: HostLock, batch: str, portal: str, full: bool) -> dict[str, Any]:
-    archive = archive_folder(setup.data, batch, setup.name)
+    archive = archive_folder(setup.data, batch, setup.name) / portal
     archive.mkdir(parents=True, exist_ok=True)
+    mark = archive / CRAWLING_MARK
+    mark.touch()
     settings = {**setup.settings, **({"GOVCRAWL_REGISTRY": setup.registry} if setup.registry else {})}
     with tempfile.TemporaryDirectory(prefix="govcrawl-task-") as tmp:
         outcome_file = Path(tmp) / "outcome.json"
@@ -136,6 +163,11 @@ def _crawl(setup: WorkerSetup, lock: HostLock, batch: str, portal: str, full: bo
         child = subprocess.Popen(command)
         lost = _wait_renewing(child, lock)
         seconds = time.monotonic() - started
+        if child.returncode in (0, 1):  # ended by itself (1: a monitor failed); else killed: repair its files
+            mark.unlink()
+        else:
+            for note in _repair(mark):
+                logger.warning(note)
         if outcome_file.is_file():
             result = json.loads(outcome_file.read_text(encoding="utf-8"))
         else:

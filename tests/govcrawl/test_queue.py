@@ -178,3 +178,21 @@ def test_a_worker_killed_in_the_middle_of_a_portal_has_it_finished_by_another(tm
     assert [(url.rsplit("/", 1)[1], n) for url, n in reports] == [(LINQU_FILE, 1), ("t20230120_6152847.html", 1)]
     assert query(postgres_url, "select count(*) from report_cells")[0][0] > 50
     assert sum(p.endswith(LINQU_FILE) for p in site.started) == 2  # w1's cut short, w2's whole
+
+    # w1's crawl left its folder marked; started again, w1 repairs its WARC files before taking work
+    from govcrawl.archive.warc import ArchiveIndex, warc_files
+
+    (killed,) = (tmp_path / "data" / "archive").glob("*/w1/370724-xzf")
+    assert (killed / ".crawling").exists() and warc_files(killed)
+    again = start_worker(tmp_path, site, queue, postgres_url, "w1")
+    try:
+        deadline = time.monotonic() + 60
+        while " ready." not in worker_log(tmp_path, "w1"):
+            assert time.monotonic() < deadline and again.poll() is None, worker_log(tmp_path, "w1")[-3000:]
+            time.sleep(0.2)
+    finally:
+        stop_worker(again)
+    assert not (killed / ".crawling").exists()
+    index = ArchiveIndex(warc_files(tmp_path / "data" / "archive"))
+    assert not index.truncated and len(index) > 0
+    index.close()
