@@ -1,6 +1,6 @@
 """Distributed harvest: the same generated night harvested by 1 and by 2 `govcrawl worker`s on the task queue.
 
-    python benchmarks/scale_bench.py [--portals 8] [--hosts 4] [--reports 16] [--delay 0.3] [--latency 0.5]
+    python benchmarks/scale_bench.py [--portals 8] [--hosts 4] [--reports 40] [--delay 0.3] [--latency 0.5]
 
 The site: `--portals` portals spread over `--hosts` hosts (two portals per host by default: departments'
 columns on one platform), each a column of `--reports` report pages made from the seed reports with their
@@ -14,7 +14,7 @@ then `govcrawl harvest --queue` is timed from enqueueing to its summary. The ref
 run; the single-process `govcrawl harvest` of the same night is printed too. `max_host_concurrency` is the
 most requests any host had in flight at once during the two-worker run, from the server's log; peak memory is
 the most resident memory the worker process trees (worker, pool processes, crawls, extraction processes) held
-at once, sampled every 0.2 s. The last line reads
+at once, sampled every 0.5 s. The last line reads
 `speedup=<..> max_host_concurrency=<..> host_limit=<..>`.
 """
 
@@ -121,7 +121,7 @@ class MemorySampler(threading.Thread):
         self.pids, self.peak, self.stopped = pids, 0, threading.Event()
 
     def run(self) -> None:
-        while not self.stopped.wait(0.2):
+        while not self.stopped.wait(0.5):
             self.peak = max(self.peak, sum(_rss(p) for p in _tree(self.pids)))
 
 
@@ -250,7 +250,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--portals", type=int, default=8)
     parser.add_argument("--hosts", type=int, default=4)
-    parser.add_argument("--reports", type=int, default=16, help="report pages per portal")
+    parser.add_argument("--reports", type=int, default=40, help="report pages per portal")
     parser.add_argument("--delay", type=float, default=0.3, help="DOWNLOAD_DELAY: seconds between requests to a host")
     parser.add_argument("--latency", type=float, default=0.5, help="seconds the server takes to answer")
     parser.add_argument("--seed", type=int, default=20240115)

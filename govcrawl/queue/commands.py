@@ -94,7 +94,7 @@ def run_queued_harvest(args, settings: dict[str, str]) -> int:
     """`govcrawl harvest --queue URL`: the portals of the registry as one batch, then (unless --no-wait) the
     summary of all workers' runs."""
     from govcrawl.config import resolve_registry
-    from govcrawl.db.engine import describe, make_engine, resolve_database_url
+    from govcrawl.db.engine import describe, make_engine, resolve_database_url, upgrade
     from govcrawl.queue.batch import enqueue, print_summary, summarise, wait
     from govcrawl.queue.config import QueueConfig
     from govcrawl.registry import load_registry, select_portals
@@ -104,12 +104,18 @@ def run_queued_harvest(args, settings: dict[str, str]) -> int:
         raise ValueError("--set applies to the crawls: give it to `govcrawl worker`, not to harvest --queue")
     portals = [p.id for p in select_portals(load_registry(resolve_registry(args.registry, None)), args.portal)]
     config.check_reachable()
+    database_url = resolve_database_url(args.db)
+    engine = make_engine(database_url)
+    try:
+        # The summary reads the runs from this database: check it before any worker starts on the batch.
+        upgrade(engine)
+    finally:
+        engine.dispose()
     batch = enqueue(config, portals, full=args.full)
     print(f"enqueued batch {batch}: {len(portals)} portal(s) on {config.masked_url}", flush=True)
     if args.no_wait:
         return 0
     records = wait(config, batch, portals, args.wait_timeout)
-    database_url = resolve_database_url(args.db)
     engine = make_engine(database_url)
     try:
         summary = summarise(engine, batch, portals, records)

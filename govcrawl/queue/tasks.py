@@ -31,6 +31,7 @@ from typing import Any
 
 import redis
 from celery import Celery
+from celery.exceptions import Retry
 
 from govcrawl.queue.config import TASK_NAME, QueueConfig
 from govcrawl.queue.hostlock import HostLock
@@ -77,30 +78,47 @@ def crawl_portal(task, batch: str, portal: str, full: bool = False) -> str:
     config = setup.config
     client = redis.Redis.from_url(config.url)
     try:
-        if client.hexists(done_key(config, batch), portal):
-            logger.info("Portal %s of batch %s was crawled already; not again", portal, batch)
-            return "done before"
+        return _guarded(task, setup, client, batch, portal, full)
+    except Retry:
+        raise
+    except Exception as exc:
+        # A task that breaks is acknowledged and never comes back: say so in the done record, or the
+        # enqueuer would wait for the portal forever.
+        logger.exception("Portal %s of batch %s: the task failed", portal, batch)
         try:
-            hosts = _hosts(setup.registry, portal)
-        except ValueError as exc:
-            _record(client, config, batch, portal, {"ok": False, "error": str(exc), "worker": setup.name})
-            return "failed"
-        lock = HostLock(client, config.prefix, hosts, config.lock_ttl, owner=f"{setup.name} {batch} {portal}")
-        holder = lock.acquire()
-        if holder is not None:
-            logger.info("Portal %s waits: its hosts are being crawled (%s); retrying in %.0f s", portal, holder,
-                        config.retry_seconds)
-            raise task.retry(countdown=config.retry_seconds)
-        try:
-            if client.hexists(done_key(config, batch), portal):
-                return "done before"
-            result = _crawl(setup, lock, batch, portal, full)
-            _record(client, config, batch, portal, result)
-        finally:
-            lock.release()
-        return "crawled" if result["ok"] else "failed"
+            _record(client, config, batch, portal, {"ok": False, "worker": setup.name,
+                                                    "error": f"the task failed: {type(exc).__name__}: {exc}"})
+        except redis.RedisError:
+            logger.exception("Could not record the failure of portal %s", portal)
+        raise
     finally:
         client.close()
+
+
+def _guarded(task, setup: WorkerSetup, client: redis.Redis, batch: str, portal: str, full: bool) -> str:
+    config = setup.config
+    if client.hexists(done_key(config, batch), portal):
+        logger.info("Portal %s of batch %s was crawled already; not again", portal, batch)
+        return "done before"
+    try:
+        hosts = _hosts(setup.registry, portal)
+    except ValueError as exc:
+        _record(client, config, batch, portal, {"ok": False, "error": str(exc), "worker": setup.name})
+        return "failed"
+    lock = HostLock(client, config.prefix, hosts, config.lock_ttl, owner=f"{setup.name} {batch} {portal}")
+    holder = lock.acquire()
+    if holder is not None:
+        logger.info("Portal %s waits: its hosts are being crawled (%s); retrying in %.0f s", portal, holder,
+                    config.retry_seconds)
+        raise task.retry(countdown=config.retry_seconds)
+    try:
+        if client.hexists(done_key(config, batch), portal):
+            return "done before"
+        result = _crawl(setup, lock, batch, portal, full)
+        _record(client, config, batch, portal, result)
+    finally:
+        lock.release()
+    return "crawled" if result["ok"] else "failed"
 
 
 def _hosts(registry: str | None, portal: str) -> list[str]:

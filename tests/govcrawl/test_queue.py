@@ -196,3 +196,23 @@ def test_a_worker_killed_in_the_middle_of_a_portal_has_it_finished_by_another(tm
     index = ArchiveIndex(warc_files(tmp_path / "data" / "archive"))
     assert not index.truncated and len(index) > 0
     index.close()
+
+
+def test_a_portal_no_worker_can_crawl_fails_the_batch_and_one_never_taken_is_lost(tmp_path, queue, registry,
+                                                                                 postgres_url):
+    site = LoggedSite(tmp_path / "site")
+    # nobody takes the queue: the portal is lost when the wait ends
+    lost = queued_harvest(tmp_path, site, queue, postgres_url, "--portal", "152501-szf", timeout=35)
+    assert lost.returncode == 1, lost.stdout + lost.stderr[-3000:]
+    assert "LOST: no worker finished 152501-szf" in lost.stdout and "harvest FAILED" in lost.stdout
+    # a worker whose registry lacks the portal says so, and the batch fails naming it (the lost portal stays
+    # queued: this worker crawls it too)
+    worker = start_worker(tmp_path, site, queue, postgres_url, "w1")  # the demo registry: no 152501-bm
+    try:
+        result = queued_harvest(tmp_path, site, queue, postgres_url, "--portal", "152501-bm", registry=registry)
+    finally:
+        stop_worker(worker)
+    assert result.returncode == 1, result.stdout + result.stderr[-3000:]
+    assert ("portal 152501-bm FAILED on w1: portal '152501-bm' is not in this worker's registry"
+            in result.stdout), result.stdout
+    assert not [path for _, path, *_ in site.log if "/bm/" in path]
