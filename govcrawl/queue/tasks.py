@@ -193,7 +193,9 @@ def _crawl(setup: WorkerSetup, lock: HostLock, batch: str, portal: str, full: bo
     if lost:
         result.update(ok=False, error=lost)
     result.update(worker=setup.name, seconds=round(seconds, 1))
-    logger.info("Portal %s of batch %s: %s in %.1f s", portal, batch, "ok" if result["ok"] else "FAILED", seconds)
+    verdict = ("ok" if result["ok"] else f"FAILED: {result['error']}" if result.get("error")
+               else "a monitor failed (the batch summary judges the failed-page ratio over all portals)")
+    logger.info("Portal %s of batch %s: %s in %.1f s", portal, batch, verdict, seconds)
     return result
 
 
