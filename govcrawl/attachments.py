@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from extractors import metadata
-from extractors.core import names_a_report
+from extractors.metadata import names_a_report
 
 if TYPE_CHECKING:
     from govcrawl.items import FetchedPage

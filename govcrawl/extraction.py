@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from extractors import ExtractError, extract
+from extractors.errors import ExtractError
 
 OUT_OF_MEMORY_EXIT = 86  # the exit status of a worker retired by a page that ran out of memory
 
@@ -100,6 +100,8 @@ def extract_page(body: bytes, url: str | None, headers: dict[str, str], max_text
     the crawl process, whose one thread also feeds every worker and stores every page."""
     if _hook is not None:
         _hook(body, url)
+    from extractors.core import extract  # imported by the worker (preloaded), never by the crawl process
+
     started, started_cpu = time.perf_counter(), time.process_time()
     try:
         with _memory_capped():

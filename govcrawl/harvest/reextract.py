@@ -58,7 +58,7 @@ def extraction_pool(kind: str, workers: int) -> Executor:
     if kind == "thread":
         return ThreadPoolExecutor(workers, thread_name_prefix="extract")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["govcrawl.extraction", "extractors"])
+    context.set_forkserver_preload(["govcrawl.extraction", "extractors.core"])
     return ProcessPoolExecutor(workers, mp_context=context)
 
 

@@ -17,7 +17,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from pebble import ProcessExpired, ProcessPool
 
-from extractors import ExtractError
+from extractors.errors import ExtractError
 from extractors.sniff import sniff
 from govcrawl.asyncutil import await_future
 from govcrawl.attachments import EXTRACTED_KINDS, judge
@@ -57,7 +57,7 @@ class ExtractPipeline:
         # preloads the extractor (workers start warm) instead of the default `__main__`, which would re-run
         # a script that starts a CrawlerProcess without a `__name__` guard.
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["govcrawl.extraction", "extractors"])
+        context.set_forkserver_preload(["govcrawl.extraction", "extractors.core"])
         self.pool = ProcessPool(self.workers, initializer=init_worker,
                                 initargs=(os.getpid(), self.memory_limit, self.hook), context=context)
 
