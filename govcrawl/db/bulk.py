@@ -13,6 +13,7 @@ Both run on the transaction's own DBAPI connection, so the rows commit or roll b
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -20,6 +21,7 @@ from sqlalchemy import Connection, Table
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     columns = list(rows[0])
+    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     quote = conn.dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in columns)
     cursor = conn.connection.driver_connection.cursor()
@@ -27,10 +29,10 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
         if conn.dialect.name == "postgresql":
             with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row([row[c] for c in columns])
+                    copy.write_row(values(row))
         else:
             marks = ", ".join("?" * len(columns))
             cursor.executemany(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})",
-                               [tuple(row[c] for c in columns) for row in rows])
+                               [values(row) for row in rows])
     finally:
         cursor.close()
