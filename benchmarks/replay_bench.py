@@ -14,7 +14,8 @@ Figures per run:
   crawl, final flush), not the crawl's own elapsed time;
 - extraction CPU per page, summed over the worker processes (`govcrawl/extract/cpu_seconds`);
 - bound: what the extraction workers allow if they never wait (workers x 1000 / extraction CPU ms per page)
-  and the ratio of the rate to it;
+  and the ratio of the rate to it; and the CPU bound: what the cores allow for all the run's CPU per page
+  (crawler process included), which on a machine with as many workers as cores is the lower of the two;
 - CPU per page of the crawler process (reading the archive, scheduling, storing) and of the worker processes;
 - memory: the peak of the run's whole process tree (crawler, fork server, workers; RSS summed, sampled every
   0.2 s) and its largest process, for this run alone;
@@ -210,6 +211,12 @@ def replay(folder: Path, registry: Path, server_url: str | None, workers: int) -
           f"and pickling); {(run['main_cpu'] + run['other_cpu']) / wall:.2f} of {os.cpu_count()} cores busy with this run")
     print(f"  rate {rate:.1f} pages/s; bound {workers} workers x 1000 / {cpu_ms:.2f} ms = {bound:.1f} pages/s; "
           f"ratio {rate / bound:.2f}")
+    # The bound above leaves out the crawler's own CPU; where workers x cores, the cores cannot give more than
+    # this (every process of the run busy all the time).
+    cores = min(os.cpu_count() or 1, workers + 1)
+    cpu_bound = cores * 1000 / (main_ms + other_ms)
+    print(f"  CPU bound: {cores} cores x 1000 / {main_ms + other_ms:.2f} ms (all processes' CPU per page) = "
+          f"{cpu_bound:.1f} pages/s; ratio {rate / cpu_bound:.2f}")
     print(f"  memory: process tree peak {peak_sum_kb / 1024:.0f} MB, largest process {run['largest_kb'] / 1024:.0f} MB; "
           f"load average {load_before:.2f} before, {load_after:.2f} after")
     return f"pages_per_s={rate:.1f} bound_ratio={rate / bound:.2f} peak_rss_mb={peak_sum_kb / 1024:.0f} pages={pages}"

@@ -25,9 +25,6 @@ from .spreadsheet import read_xls, read_xlsx
 from .tables import TableReader, detect_generation
 
 _HTML_SNIFF = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|div|table|p|meta|title)\b", re.I)
-_REPORT_PHRASE = re.compile(r"(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)|年度报告")
-_NOT_REPORT_TITLE = re.compile(r"(?:的函|复函|通知|公告|通报|意见|要点|落实情况|指南|目录|解读|征求|格式|模板|样表|范本)$"
-                               r"|对比|比对|对照")
 # A letter or notice opens with its own title (`关于…的通知`) and its addressee (`各镇（街道）、县政府各部门：`,
 # `县政务公开办公室：`); a report does neither.
 _ADDRESSEE = re.compile(r"^(?:(?:各|有关)[^。|]{1,60}|[^。，,|:：]{2,30}(?:办公室|人民政府|政府|局|委员会|委|厅|部门|单位))[:：]$")
@@ -177,21 +174,15 @@ def _finish(report: Report, blocks) -> None:
     report.is_report = _is_report(report)
 
 
-def names_a_report(title: str | None) -> bool:
-    """Whether a title announces an annual report: how the crawl tells that an attachment-only page (whose
-    own text is only a pointer to its files) stands for a report."""
-    return bool(title) and not _NOT_REPORT_TITLE.search(title) and _REPORT_PHRASE.search(title) is not None
-
-
 def _is_report(report: Report) -> bool:
     if not report.text:
         return False
-    if report.title and _NOT_REPORT_TITLE.search(report.title):
+    if report.title and metadata.NOT_REPORT_TITLE.search(report.title):
         return False
     if report.cells and all(c.value is None for c in report.cells):
         return False  # a blank template: the tables are there, no figure is
     head = [line.strip() for line in report.text.splitlines()[:10]]
     if any(_ADDRESSEE.match(line) or _LETTER_TITLE.match(line) for line in head):
         return False
-    said = _REPORT_PHRASE.search(report.title or "") or _REPORT_PHRASE.search(report.text[:2000])
+    said = metadata.REPORT_PHRASE.search(report.title or "") or metadata.REPORT_PHRASE.search(report.text[:2000])
     return bool(said or report.cells)

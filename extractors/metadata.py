@@ -10,6 +10,9 @@ from lxml import html as lxml_html
 
 from .normalize import no_space, squash
 
+REPORT_PHRASE = re.compile(r"(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)|年度报告")
+NOT_REPORT_TITLE = re.compile(r"(?:的函|复函|通知|公告|通报|意见|要点|落实情况|指南|目录|解读|征求|格式|模板|样表|范本)$"
+                              r"|对比|比对|对照")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _DATE_TEXT = r"\s*[:：]?\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})"
 _PUBLISHED = re.compile(r"(?:发布日期|发布时间|公开日期|发文日期|发表时间|发布于)" + _DATE_TEXT)
@@ -220,3 +223,9 @@ def _in_navigation(el: lxml_html.HtmlElement) -> bool:
         if _NAVIGATION.search(f"{node.get('class', '')} {node.get('id', '')}".lower()):
             return True
     return False
+
+
+def names_a_report(title: str | None) -> bool:
+    """Whether a title announces an annual report: how the crawl tells that an attachment-only page (whose
+    own text is only a pointer to its files) stands for a report."""
+    return bool(title) and not NOT_REPORT_TITLE.search(title) and REPORT_PHRASE.search(title) is not None

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from extractors import metadata
-from extractors.core import names_a_report
+from extractors.metadata import names_a_report
 
 if TYPE_CHECKING:
     from govcrawl.items import FetchedPage
@@ -21,10 +21,11 @@ if TYPE_CHECKING:
 EXTRACTED_KINDS = ("document", "attachment")
 
 
-def judge(page: FetchedPage) -> None:
+def judge(page: FetchedPage) -> bool:
+    """Returns whether the judgement changed the report (its fingerprint must then be computed again)."""
     report = page.report
     if report is None:
-        return
+        return False
     if page.kind == "attachment":
         if not report.text.strip():
             reasons = "; ".join(report.warnings) or "no text"
@@ -33,9 +34,12 @@ def judge(page: FetchedPage) -> None:
             report.title = page.link_text
             report.agency = report.agency or metadata.title_agency(page.link_text)
             report.report_year = report.report_year or metadata.report_year(page.link_text, "")
+            return True
     elif (not report.is_report and report.text == "" and report.attachments
           and (names_a_report(report.title) or names_a_report(page.link_text))):
         report.is_report = True
+        return True
+    return False
 
 
 def _full_title(text: str | None) -> bool:

@@ -4,6 +4,11 @@ Each worker is set up by `init_worker`: it exits as soon as the crawl process is
 crawl must not leave workers behind: nothing else would ever end them), caps its own memory so an absurd page
 raises MemoryError in that worker instead of waking the kernel's OOM killer, and runs an optional hook before
 each page (a fault-injection point for tests: GOVCRAWL_EXTRACT_WORKER_HOOK).
+
+A worker whose page ran out of memory exits at once with OUT_OF_MEMORY_EXIT instead of answering: what a
+failed allocation leaves behind in libxml2 or a PDF library is not known to be sound, and the next page must not
+be read by it. The pool fails that one task (pebble's ProcessExpired, carrying the exit code) and starts a fresh
+worker.
 """
 
 from __future__ import annotations
@@ -18,14 +23,18 @@ import threading
 import time
 from collections.abc import Callable
 
-from extractors import ExtractError, extract
+from extractors.errors import ExtractError
+
+OUT_OF_MEMORY_EXIT = 86  # the exit status of a worker retired by a page that ran out of memory
 
 _hook: Callable[[bytes, str | None], None] | None = None
 _memory_limit = 0
+_in_worker = False  # the thread executor (debugging) runs extract_page in the crawl process itself
 
 
 def init_worker(crawl_pid: int, memory_limit_bytes: int, hook: str | None) -> None:
-    global _hook, _memory_limit
+    global _hook, _memory_limit, _in_worker
+    _in_worker = True
     threading.Thread(target=_exit_with, args=(crawl_pid,), name="exit-with-crawl", daemon=True).start()
     _memory_limit = memory_limit_bytes
     if hook:
@@ -85,18 +94,23 @@ class ExtractionCrashed(Exception):
 
 
 def extract_page(body: bytes, url: str | None, headers: dict[str, str], max_text_chars: int = 0):
-    """Run the shared extractor on one page; returns (Report, wall seconds, CPU seconds of the worker). The
-    report's text is cut at `max_text_chars` (0: never), with a warning, so one absurd page cannot flood the
-    pipeline and database."""
+    """Run the shared extractor on one page; returns (Report, its fingerprint, wall seconds and CPU seconds of
+    the extraction). The report's text is cut at `max_text_chars` (0: never), with a warning, so one absurd
+    page cannot flood the pipeline and database. The fingerprint is computed here, in parallel, rather than in
+    the crawl process, whose one thread also feeds every worker and stores every page."""
     if _hook is not None:
         _hook(body, url)
+    from extractors.core import extract  # imported by the worker (preloaded), never by the crawl process
+
     started, started_cpu = time.perf_counter(), time.process_time()
     try:
         with _memory_capped():
             report = extract(body, url=url, headers=headers)
     except Exception as exc:
         if _out_of_memory(exc):
-            raise MemoryError(f"{type(exc).__name__}: {exc}") from exc  # lxml's own cannot be pickled
+            if _in_worker:
+                os._exit(OUT_OF_MEMORY_EXIT)
+            raise MemoryError(f"{type(exc).__name__}: {exc}") from exc
         if isinstance(exc, ExtractError):
             raise
         try:
@@ -107,4 +121,5 @@ def extract_page(body: bytes, url: str | None, headers: dict[str, str], max_text
     if max_text_chars and len(report.text) > max_text_chars:
         report.warnings.append(f"text cut at {max_text_chars} of its {len(report.text)} characters")
         report.text = report.text[:max_text_chars]
-    return report, time.perf_counter() - started, time.process_time() - started_cpu
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - started_cpu
+    return report, report.fingerprint(), seconds, cpu_seconds

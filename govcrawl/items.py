@@ -39,6 +39,7 @@ class FetchedPage:
     error: str | None = None
     # Filled by the extraction pipeline for document and attachment pages.
     report: Report | None = None
+    report_fingerprint: str | None = None  # `report.fingerprint()` as the worker computed it; None: not known
     # Filled by seal(): what storage needs once the body itself is no longer kept.
     content_hash: str | None = None
     content_length: int | None = None

@@ -29,7 +29,9 @@ from extractors.decode import DecodeError, decode
 from govcrawl.netguard import Refused
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-# Cheap test on the raw bytes before decoding a page to look for <meta http-equiv="refresh">.
+# Cheap tests on the raw bytes before decoding a page to look for <meta http-equiv="refresh">: the word first
+# (a case-insensitive regular expression over every page cost more CPU than the rest of the replay's download
+# path), then the attribute.
 REFRESH_HINT = re.compile(rb"http-equiv\s*=\s*[\"']?\s*refresh", re.IGNORECASE)
 
 
@@ -60,10 +62,11 @@ class PortalRedirectMiddleware:
         return response
 
     def _meta_refresh(self, response: HtmlResponse) -> str | None:
-        if not REFRESH_HINT.search(response.body[:65536]):
+        head = response.body[:65536]
+        if b"refresh" not in head.lower() or not REFRESH_HINT.search(head):
             return None
         try:
-            text, _, _ = decode(response.body[:65536], {"Content-Type": response.headers.get(b"Content-Type", b"")
+            text, _, _ = decode(head, {"Content-Type": response.headers.get(b"Content-Type", b"")
                                                         .decode("latin-1")})
         except DecodeError:
             return None

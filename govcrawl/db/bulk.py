@@ -1,26 +1,38 @@
-"""PostgreSQL's bulk path: COPY … FROM STDIN on the transaction's own connection.
+"""The bulk path for rows that cannot conflict: the children of a report row that the same transaction has just
+inserted (see Store._write_batch). A report brings a hundred cells or more, and SQLAlchemy's per-row parameter
+processing of an executemany cost more than the database's own work; `benchmarks/store_bench.py` measures both
+paths against each other.
 
-COPY has no ON CONFLICT, so it is only for rows that cannot conflict: the children of a report row that the
-same transaction has just inserted (see Store._write_batch). It sends rows as one stream instead of one
-parameter set per row; `benchmarks/store_bench.py` measures it against INSERT.
+- PostgreSQL: COPY … FROM STDIN (no ON CONFLICT, hence only for such rows), one stream instead of one parameter
+  set per row.
+- SQLite: the driver's own executemany with tuples, bypassing the per-row processing (the child tables hold
+  only strings, numbers, booleans and NULL, which sqlite3 binds as they are).
+
+Both run on the transaction's own DBAPI connection, so the rows commit or roll back with the rest of the batch.
 """
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table
 
 
-def copy_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     columns = list(rows[0])
-    names = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in columns)
-    # The DBAPI connection under SQLAlchemy's: same transaction, so the COPY commits or rolls back with the
-    # rest of the batch.
+    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
     cursor = conn.connection.driver_connection.cursor()
     try:
-        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
+        if conn.dialect.name == "postgresql":
+            with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(values(row))
+        else:
+            marks = ", ".join("?" * len(columns))
+            cursor.executemany(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})",
+                               [values(row) for row in rows])
     finally:
         cursor.close()

@@ -152,7 +152,7 @@ class Report(Base):
     is_current: Mapped[bool] = mapped_column(Boolean, server_default=true(), default=True, index=True)
     withdrawn_at: Mapped[dt.date | None] = mapped_column(Date)
     extractor_version: Mapped[str | None] = mapped_column(String(32))
-    # sha256 of the extracted record (govcrawl.db.versions.result_hash): tells re-extractions apart
+    # sha256 of the extracted record (extractors Report.fingerprint): tells re-extractions apart
     result_hash: Mapped[str | None] = mapped_column(String(64))
 
 

@@ -22,7 +22,7 @@ from extractors import __version__ as EXTRACTOR_VERSION
 from govcrawl.db import models as m
 from govcrawl.db import versions
 from govcrawl.db.attachments import file_record, join_reports
-from govcrawl.db.bulk import copy_rows
+from govcrawl.db.bulk import insert_rows
 from govcrawl.db.outage import is_transient
 from govcrawl.db.values import abbreviate, cell_value
 
@@ -85,13 +85,12 @@ def page_content_hash(page: FetchedPage) -> str:
 
 
 class Store:
-    def __init__(self, engine: Engine, *, bulk_copy: bool | None = None) -> None:
-        """`bulk_copy`: insert new reports' children with COPY (PostgreSQL only; default there)."""
+    def __init__(self, engine: Engine, *, bulk: bool = True) -> None:
+        """`bulk`: insert new reports' children through the driver's bulk path (govcrawl.db.bulk) rather than
+        SQLAlchemy's INSERT; False only to measure one against the other."""
         self.engine = engine
         dialect = engine.dialect.name
-        self.bulk_copy = dialect == "postgresql" if bulk_copy is None else bulk_copy
-        if self.bulk_copy and dialect != "postgresql":
-            raise ValueError(f"COPY is a PostgreSQL statement; {dialect!r} has no bulk path")
+        self.bulk = bulk
         if dialect == "postgresql":
             self._insert = postgresql.insert
         elif dialect == "sqlite":
@@ -231,7 +230,7 @@ class Store:
             fresh = [{"page_id": page_id, **one.report} for page_id, one in reported.items()
                      if page_id not in existing]
             # RETURNING names exactly the reports this transaction inserted: their children cannot conflict
-            # with anything, which is what lets PostgreSQL take them through COPY.
+            # with anything, which is what lets them take the bulk path (govcrawl.db.bulk).
             inserted = {page_id: report_id for page_id, report_id in conn.execute(
                 self._insert(m.Report).on_conflict_do_nothing().returning(m.Report.page_id, m.Report.id),
                 fresh).all()} if fresh else {}
@@ -292,8 +291,8 @@ class Store:
 
     def _insert_new_rows(self, conn, model, rows: list[dict[str, Any]]) -> None:
         """Insert rows that cannot conflict (children of reports inserted in this transaction)."""
-        if self.bulk_copy:
-            copy_rows(conn, model.__table__, rows)
+        if self.bulk:
+            insert_rows(conn, model.__table__, rows)
         else:
             conn.execute(self._insert(model).on_conflict_do_nothing(), rows)
 
@@ -415,7 +414,8 @@ def _report_row(page: FetchedPage, report, warnings: list[str]) -> dict[str, Any
         "text": report.text or "",
         "warnings": warnings,
         "extractor_version": EXTRACTOR_VERSION,
-        "result_hash": versions.result_hash(report),
+        # the worker fingerprinted the report it returned, unless something changed it since
+        "result_hash": page.report_fingerprint or report.fingerprint(),
     }
 
 

@@ -1,5 +1,5 @@
-"""Report versions: which stored report is a URL's current one, which URLs were withdrawn, and the
-fingerprint that tells two extractions of the same page apart.
+"""Report versions: which stored report is a URL's current one and which URLs were withdrawn (two extractions
+of the same page are told apart by `Report.fingerprint()`, stored as reports.result_hash).
 
 Called inside the store's write transaction, so the current version and the withdrawn marks are always
 consistent with the rows written (plain `scrapy crawl`, replay, harvest and reextract alike).
@@ -8,8 +8,6 @@ consistent with the rows written (plain `scrapy crawl`, replay, harvest and reex
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -18,21 +16,10 @@ from sqlalchemy import select, update
 from govcrawl.db import models as m
 
 if TYPE_CHECKING:
-    from extractors.model import Report
     from govcrawl.items import FetchedPage
 
 GONE = (404, 410)  # the portal says the URL is permanently (410) or at least now (404) not there
 CHUNK = 500  # bound the size of IN (...) lists
-
-
-def result_hash(report: Report) -> str:
-    """sha256 of the extracted record as `python -m extractors` prints it (url excluded: it names the page,
-    which is already the version's key). ASCII JSON: text read from undecodable bytes may hold lone
-    surrogates, which must hash, not fail."""
-    record = report.to_dict()
-    record.pop("path", None)
-    record.pop("url", None)
-    return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _chunks(values: Iterable[str]) -> Iterable[list[str]]:

@@ -29,7 +29,6 @@ from govcrawl.archive.warc import TruncatedRecord, read_response, warc_files
 from govcrawl.db import models as m
 from govcrawl.db.engine import make_engine, resolve_database_url, upgrade
 from govcrawl.db.store import Store
-from govcrawl.db.versions import result_hash
 from govcrawl.items import FetchedPage, WarcLocation
 
 logger = logging.getLogger(__name__)
@@ -59,7 +58,7 @@ def extraction_pool(kind: str, workers: int) -> Executor:
     if kind == "thread":
         return ThreadPoolExecutor(workers, thread_name_prefix="extract")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["govcrawl.extraction", "extractors"])
+    context.set_forkserver_preload(["govcrawl.extraction", "extractors.core"])
     return ProcessPoolExecutor(workers, mp_context=context)
 
 
@@ -154,7 +153,7 @@ def reextract(database_url: str | None = None, *, archive: str | None = None, po
                     # Versions are of reports; a page the extractor no longer takes for one keeps its rows.
                     result.unchanged += stored_hash is None
                     result.not_report += stored_hash is not None
-                elif result_hash(report) == stored_hash:
+                elif report.fingerprint() == stored_hash:
                     result.unchanged += 1
                 else:
                     changed.append((page_id, page, report))

@@ -17,11 +17,11 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from pebble import ProcessExpired, ProcessPool
 
-from extractors import ExtractError
+from extractors.errors import ExtractError
 from extractors.sniff import sniff
 from govcrawl.asyncutil import await_future
 from govcrawl.attachments import EXTRACTED_KINDS, judge
-from govcrawl.extraction import extract_page, init_worker
+from govcrawl.extraction import OUT_OF_MEMORY_EXIT, extract_page, init_worker
 from govcrawl.items import FetchedPage
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class ExtractPipeline:
         # preloads the extractor (workers start warm) instead of the default `__main__`, which would re-run
         # a script that starts a CrawlerProcess without a `__name__` guard.
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["govcrawl.extraction", "extractors"])
+        context.set_forkserver_preload(["govcrawl.extraction", "extractors.core"])
         self.pool = ProcessPool(self.workers, initializer=init_worker,
                                 initargs=(os.getpid(), self.memory_limit, self.hook), context=context)
 
@@ -104,6 +104,10 @@ class ExtractPipeline:
                     f"{'HTML pages' if html else 'report files'} (the bytes are archived)")
         return None
 
+    def _out_of_memory(self) -> str:
+        return (f"extraction failed: out of memory (worker limit {self.memory_limit // MIB} MiB)"
+                if self.memory_limit and self.kind == "process" else "extraction failed: out of memory")
+
     async def _extract(self, item: FetchedPage, url: str) -> None:
         args = (item.body, url, dict(item.headers), self.max_text_chars)
         try:
@@ -111,10 +115,14 @@ class ExtractPipeline:
                 future = self._process_pool().schedule(extract_page, args=args, timeout=self.timeout)
             else:
                 future = self.pool.submit(extract_page, *args)
-            item.report, seconds, cpu_seconds = await await_future(future)
+            item.report, item.report_fingerprint, seconds, cpu_seconds = await await_future(future)
         except ExtractError as exc:
             item.error = f"undecodable body: {exc} (url {url})"
         except ProcessExpired as exc:
+            if exc.exitcode == OUT_OF_MEMORY_EXIT:
+                logger.error("Extracting %s ran out of memory; its worker was retired and replaced", url)
+                item.error = self._out_of_memory()
+                return
             # Only this page's worker died (a crash in C code, the kernel's OOM killer); it is replaced.
             logger.error("The extraction worker died (exit code %s) while extracting %s; it is replaced",
                          exc.exitcode, url)
@@ -123,11 +131,10 @@ class ExtractPipeline:
             logger.error("Extracting %s took longer than %g s; its worker was killed and replaced", url,
                          self.timeout)
             item.error = f"extraction failed: took longer than the {self.timeout:g} s limit"
-        except MemoryError as exc:
+        except MemoryError as exc:  # in the thread executor, or sending the result
             # The cause is known and says more than a traceback into the parser would.
             logger.error("Extracting %s ran out of memory (%s)", url, exc)
-            item.error = (f"extraction failed: out of memory (worker limit {self.memory_limit // MIB} MiB)"
-                          if self.memory_limit else "extraction failed: out of memory")
+            item.error = self._out_of_memory()
         except Exception as exc:  # any extractor bug must cost one page, not the crawl
             # exc_info: pebble chains the worker's own traceback to the exception.
             logger.error("Extraction failed for %s: %s: %s", url, type(exc).__name__, exc, exc_info=exc)
@@ -135,7 +142,8 @@ class ExtractPipeline:
         else:
             # The charset the extractor actually decoded with is the page's encoding of record.
             item.encoding = item.report.encoding
-            judge(item)
+            if judge(item):
+                item.report_fingerprint = None  # the judgement changed the record
             self.stats.inc_value("govcrawl/extract/pages")
             self.stats.inc_value("govcrawl/extract/seconds", seconds)
             # CPU time apart from wall time: on a busy machine a worker waits for a core, and only the CPU

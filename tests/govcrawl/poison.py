@@ -10,6 +10,9 @@ import time
 
 
 def act(body: bytes, url: str | None) -> None:
+    if log := os.environ.get("GOVCRAWL_TEST_WORKER_LOG"):
+        with open(log, "a", encoding="utf-8") as fh:  # which worker process extracted which page, in order
+            fh.write(f"{os.getpid()} {url}\n")
     if b"<!-- poison: exit -->" in body:
         time.sleep(1)  # the other pages are in flight by now
         os._exit(70)  # as a crash in C code or the OOM killer would end it: no exception, no cleanup

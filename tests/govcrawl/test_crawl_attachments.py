@@ -219,19 +219,24 @@ def test_a_file_the_column_links_is_a_report_titled_by_its_link(make_store, data
 
 
 def test_judging_pages():
+    # judge() says whether it changed the report: the worker's fingerprint of the report is then stale.
     shell = Report(url=PAGE_URL, title=TITLE, text="", attachments=[Attachment(PDF_URL, "附件")])
-    judge(page(PAGE_URL, "document", b"", shell))
+    assert judge(page(PAGE_URL, "document", b"", shell)) is True
     assert shell.is_report is True  # the page and its file together are one report
     letter = Report(url=PAGE_URL, title="关于报送2020年政府信息公开工作年度报告的通知", text="",
                     attachments=[Attachment(PDF_URL, "附件")])
-    judge(page(PAGE_URL, "document", b"", letter))
+    assert judge(page(PAGE_URL, "document", b"", letter)) is False
     assert letter.is_report is False
     untitled = Report(url=PAGE_URL, title="四平市铁东区教育局", text="", attachments=[Attachment(PDF_URL, "附件")])
-    judge(page(PAGE_URL, "document", b"", untitled, link_text=TITLE))
+    assert judge(page(PAGE_URL, "document", b"", untitled, link_text=TITLE)) is True
     assert untitled.is_report is True  # the column's link names the report the page carries
     cut = file_report(PDF_URL, "pdf", 1)
-    judge(page(PDF_URL, "attachment", b"", cut, link_text="四平市铁东区民政局2020年政府信息公开工..."))
+    assert judge(page(PDF_URL, "attachment", b"", cut, link_text="四平市铁东区民政局2020年政府信息公开工...")) is False
     assert cut.title == "政府信息公开工作年度报告"  # a truncated link text is not a title
+    linked = file_report(PDF_URL, "pdf", 1)
+    before = linked.fingerprint()
+    assert judge(page(PDF_URL, "attachment", b"", linked, link_text=TITLE, parent_kind="list")) is True
+    assert linked.title == TITLE and linked.fingerprint() != before
 
 
 def test_a_page_and_its_file_stored_at_once_by_two_crawls_are_joined(postgres_url):
