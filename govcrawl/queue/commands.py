@@ -4,6 +4,7 @@ summarise)."""
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import sys
 
@@ -55,6 +56,10 @@ def run_worker(args) -> int:
     name = args.name or socket.gethostname()
     if not name or "/" in name or name.startswith("."):
         raise ValueError(f"--name {name!r}: must be a plain folder name")
+    from govcrawl.config import resolve_registry
+    from govcrawl.registry import load_registry
+
+    load_registry(resolve_registry(args.registry, None))  # a registry mistake stops the worker, in one line
     # The schema once here, before any crawl: N workers' first crawls then do not all migrate at once.
     engine = make_engine(database_url)
     try:
@@ -66,7 +71,7 @@ def run_worker(args) -> int:
         logging.getLogger(__name__).warning("%s", note)
     tasks.SETUP = tasks.WorkerSetup(config=config, database_url=database_url, data=data_dir(args.data), name=name,
                                     registry=args.registry, settings=parse_settings(args.set))
-    parent = __import__("os").getpid()
+    parent = os.getpid()
 
     @worker_process_init.connect(weak=False)
     def _die_with_the_worker(**_):

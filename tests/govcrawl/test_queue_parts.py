@@ -146,6 +146,8 @@ def test_without_redis_the_queue_tests_skip_with_the_reason_unless_ci(tmp_path, 
      "govcrawl harvest: unknown portal id(s) 999999-nosuch"),
     (["worker", "--queue", "redis://127.0.0.1:1/0", "--concurrency", "0"],
      "govcrawl worker: --concurrency 0: must be at least 1"),
+    (["worker", "--queue", "redis://127.0.0.1:1/0", "--registry", "no-such-folder"],
+     "govcrawl worker: "),
 ])
 def test_queue_commands_refuse_bad_input_in_one_line(tmp_path, args, message):
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVCRAWL_")}
@@ -153,3 +155,5 @@ def test_queue_commands_refuse_bad_input_in_one_line(tmp_path, args, message):
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith(message) and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    if "no-such-folder" in args:
+        assert f"{tmp_path / 'no-such-folder'}: registry not found" in result.stderr
