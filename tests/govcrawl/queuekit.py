@@ -31,7 +31,7 @@ class Queue:
     def env(self, **extra: str) -> dict[str, str]:
         # Short timeouts so that a killed worker's portal comes back within seconds (README: task queue).
         return {"GOVCRAWL_QUEUE_URL": self.url, "GOVCRAWL_QUEUE_PREFIX": self.prefix,
-                "GOVCRAWL_QUEUE_VISIBILITY_TIMEOUT": "6", "GOVCRAWL_QUEUE_LOCK_TTL": "3",
+                "GOVCRAWL_QUEUE_VISIBILITY_TIMEOUT": "6", "GOVCRAWL_QUEUE_LOCK_TTL": "5",
                 "GOVCRAWL_QUEUE_RETRY_SECONDS": "1", **extra}
 
 
