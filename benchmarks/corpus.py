@@ -67,3 +67,11 @@ def varied_report_pages(n: int, rng: random.Random) -> list[Page]:
     seeds = seed_report_pages()
     return [Page(f"varied/{i}:{seeds[i % len(seeds)].name}", vary_numbers(seeds[i % len(seeds)].body, rng),
                  seeds[i % len(seeds)].url, seeds[i % len(seeds)].headers) for i in range(n)]
+
+
+def layouts_without_files() -> list[Page]:
+    """html_layouts() but the pages that link report files: an archive made of them answers every request the
+    crawl makes (it holds no files)."""
+    from extractors import extract
+
+    return [p for p in html_layouts() if not extract(p.body, url=p.url, headers=p.headers).attachments]

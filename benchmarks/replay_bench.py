@@ -4,13 +4,14 @@ pipelines into SQLite or PostgreSQL, and compare the rate with the bound the mac
     python benchmarks/replay_bench.py [--pages 1000 5000] [--db URL] [--workers N] [--keep DIR]
 
 The archive holds one generated portal (TRS platform): a column of list pages (50 items each, paged by
-createPageHTML) and N report pages made from the seed site's report pages with every table number varied and
-every URL distinct. Each run is `python -m scrapy crawl portals -a replay=...` in a fresh subprocess, as in
+createPageHTML) and N document pages, taken in turn from every HTML layout the repository keeps (fixture pages,
+layout variants, the seed site's pages; about three in four are reports, the others notices, letters and
+lists) but the three that link report files, each with every table number varied and every URL distinct. Each run is `python -m scrapy crawl portals -a replay=...` in a fresh subprocess, as in
 production, against a fresh database (`--db`: a PostgreSQL server URL; each run creates and drops its own
 database there; default SQLite).
 
 Figures per run:
-- rate: report pages / wall time of the whole command (interpreter start-up, archive indexing, migrations,
+- rate: document pages / wall time of the whole command (interpreter start-up, archive indexing, migrations,
   crawl, final flush), not the crawl's own elapsed time;
 - extraction CPU per page, summed over the worker processes (`govcrawl/extract/cpu_seconds`);
 - bound: what the extraction workers allow if they never wait (workers x 1000 / extraction CPU ms per page)
@@ -40,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import REPO, seed_report_pages, vary_numbers
+from corpus import REPO, layouts_without_files, vary_numbers
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
@@ -60,9 +61,10 @@ allowed_hosts = ["{host}"]
 """
 
 
-def build_archive(folder: Path, n_pages: int, rng: random.Random) -> Path:
-    """Write list pages and n_pages varied report pages to one WARC; return the registry folder."""
-    seeds = seed_report_pages()
+def build_archive(folder: Path, n_pages: int, rng: random.Random) -> tuple[Path, int]:
+    """Write list pages and n_pages varied document pages to one WARC; return the registry folder and the
+    number of layouts."""
+    layouts = layouts_without_files()
     archive = WarcFile(folder / "archive" / "bench.warc.gz", software="govcrawl replay benchmark")
     when = dt.datetime(2024, 3, 1)
     list_pages = (n_pages + PER_LIST_PAGE - 1) // PER_LIST_PAGE
@@ -76,9 +78,10 @@ def build_archive(folder: Path, n_pages: int, rng: random.Random) -> Path:
         archive.write(Exchange(COLUMN + name, "GET", [], 200, "OK",
                                [("Content-Type", "text/html; charset=utf-8")], body, when))
     for i in range(n_pages):
-        seed = seeds[i % len(seeds)]
+        layout = layouts[i % len(layouts)]
         url = f"{COLUMN}2024{(i % 12) + 1:02d}/t2024{(i % 12) + 1:02d}15_{100000 + i}.html"
-        archive.write(Exchange(url, "GET", [], 200, "OK", list(seed.headers.items()), vary_numbers(seed.body, rng),
+        headers = [(k, v) for k, v in layout.headers.items() if k.lower() != "content-length"]  # numbers varied
+        archive.write(Exchange(url, "GET", [], 200, "OK", headers, vary_numbers(layout.body, rng),
                                when + dt.timedelta(seconds=i)))
     robots = b"User-agent: *\nDisallow: /search/\n"
     archive.write(Exchange(f"http://{HOST}/robots.txt", "GET", [], 200, "OK", [("Content-Type", "text/plain")],
@@ -87,7 +90,7 @@ def build_archive(folder: Path, n_pages: int, rng: random.Random) -> Path:
     registry = folder / "portals"
     registry.mkdir()
     (registry / "999999-bench.toml").write_text(REGISTRY.format(column=COLUMN, host=HOST), encoding="utf-8")
-    return registry
+    return registry, len(layouts)
 
 
 def _tree(root: int) -> list[int]:
@@ -202,7 +205,7 @@ def replay(folder: Path, registry: Path, server_url: str | None, workers: int) -
     wall, peak_sum_kb = run["wall"], run["peak_kb"]
     rate = pages / wall
     bound = workers * 1000 / cpu_ms if cpu_ms else float("nan")
-    print(f"  {pages} report pages in {wall:.1f}s for the whole command (crawl alone {stats['elapsed_time_seconds']:.1f}s); "
+    print(f"  {pages} pages in {wall:.1f}s for the whole command (crawl alone {stats['elapsed_time_seconds']:.1f}s); "
           f"{reports} reports, {cells} cells stored; {stats.get('govcrawl/extract/failed', 0)} failed")
     print(f"  extraction: {cpu_ms:.2f} ms CPU/page in the workers ({worker_wall_ms:.2f} ms wall); "
           f"store: {store_ms:.2f} ms/page in {stats.get('govcrawl/store/batches', 0)} batches")
@@ -239,8 +242,8 @@ def main() -> None:
                 shutil.rmtree(folder)
             folder.mkdir(parents=True)
             started = time.perf_counter()
-            registry = build_archive(folder, n_pages, random.Random(args.seed))
-            print(f"{n_pages} report pages into {database}, {args.workers} extraction workers "
+            registry, layouts = build_archive(folder, n_pages, random.Random(args.seed))
+            print(f"{n_pages} document pages of {layouts} layouts into {database}, {args.workers} extraction workers "
                   f"(archive built in {time.perf_counter() - started:.1f}s, not counted)")
             print(replay(folder, registry, args.db, args.workers))
     finally:
