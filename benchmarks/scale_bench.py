@@ -14,7 +14,8 @@ then `govcrawl harvest --queue` is timed from enqueueing to its summary. The ref
 run; the single-process `govcrawl harvest` of the same night is printed too. `max_host_concurrency` is the
 most requests any host had in flight at once during the two-worker run, from the server's log; peak memory is
 the most resident memory the worker process trees (worker, pool processes, crawls, extraction processes) held
-at once, sampled every 0.5 s. The last line reads
+at once, sampled every 0.5 s. Two crawls at once compete for the CPU with whatever else runs: each arm prints
+the load average at its end. The last line reads
 `speedup=<..> max_host_concurrency=<..> host_limit=<..>`.
 """
 
@@ -217,7 +218,7 @@ def queued_night(base: Path, server: Server, workers: int, delay: float) -> dict
         if result.returncode != 0:
             raise SystemExit(f"queued harvest failed:\n{result.stdout}\n{result.stderr[-3000:]}")
         return {"wall": wall, "table": result.stdout, "peak": sampler.peak,
-                "max_host": server.max_concurrency(since)}
+                "max_host": server.max_concurrency(since), "load": os.getloadavg()[0]}
     finally:
         for proc in procs:
             proc.terminate()
@@ -270,7 +271,8 @@ def main() -> None:
           f"{args.delay} s, server latency {args.latency} s, host_limit {HOST_LIMIT}")
     for n, run in runs.items():
         print(f"{n} worker(s): {run['wall']:.1f} s, peak memory of the workers {run['peak'] / 2**20:.0f} MiB, "
-              f"most requests in flight on one host {run['max_host']}")
+              f"most requests in flight on one host {run['max_host']}, load average at the end {run['load']:.2f} "
+              f"on {os.cpu_count()} cores")
     print(f"one process, no queue (govcrawl harvest): {single:.1f} s")
     print("  " + runs[2]["table"].strip().replace("\n", "\n  "))
     speedup = runs[1]["wall"] / runs[2]["wall"]
