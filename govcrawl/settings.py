@@ -125,6 +125,9 @@ GOVCRAWL_RECENT_YEARS = 2  # reports of this year and last year are still correc
 GOVCRAWL_MONITORS = False  # run govcrawl.harvest.monitors at the end (`govcrawl harvest` turns it on)
 GOVCRAWL_MONITOR_MAX_FAILED_RATIO = 0.2  # a night where more than a fifth of the pages failed lost too much
 GOVCRAWL_RUN_MODE = None  # what crawl_runs.mode records; None means "crawl" or "replay"
+# A distributed harvest's batch id and the worker running this crawl, recorded with the run (govcrawl.queue).
+GOVCRAWL_RUN_BATCH = None
+GOVCRAWL_RUN_WORKER = None
 # What one extraction worker may hold, so that workers × the largest page fit a 2 GB crawl box (figures in the
 # README, "Extraction limits"). Real report pages are well under 1 MB; an HTML page over the limit is a trap
 # or an embedded-image dump and is recorded as a failed page, its bytes kept in the archive.

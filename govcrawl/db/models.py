@@ -74,6 +74,9 @@ class CrawlRun(Base):
     # Filled by `govcrawl harvest` (govcrawl.harvest): {portal: {new, changed, ...}} and monitor outcomes.
     portal_counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     monitors: Mapped[list[Any] | None] = mapped_column(JSON)
+    # A distributed harvest (govcrawl.queue): the night's batch id, one run per portal, and who ran it.
+    batch: Mapped[str | None] = mapped_column(String(64), index=True)
+    worker: Mapped[str | None] = mapped_column(Text)
 
 
 class Page(Base):

@@ -125,7 +125,7 @@ class Store:
             conn.execute(statement, rows)
 
     def start_run(self, *, mode: str, portal_ids: Sequence[str], archive_path: str | None,
-                  replay_source: str | None) -> int:
+                  replay_source: str | None, batch: str | None = None, worker: str | None = None) -> int:
         with self.engine.begin() as conn:
             result = conn.execute(
                 self._insert(m.CrawlRun).returning(m.CrawlRun.id),
@@ -135,6 +135,8 @@ class Store:
                     "started_at": _utcnow(),
                     "archive_path": archive_path,
                     "replay_source": replay_source,
+                    "batch": batch,
+                    "worker": worker,
                 },
             )
             return int(result.scalar_one())

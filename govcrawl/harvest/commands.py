@@ -18,6 +18,12 @@ def add_commands(commands) -> dict:
     harvest.add_argument("--registry", help="portal registry folder (default: $GOVCRAWL_REGISTRY; `demo` names the demo portals)")
     harvest.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                          help="a Scrapy setting for this run (repeatable)")
+    harvest.add_argument("--queue", metavar="URL", help="distributed: put the portals on this Redis task queue "
+                         "for `govcrawl worker`s, wait for them and print the summary of all their runs")
+    harvest.add_argument("--no-wait", action="store_true", help="with --queue: enqueue and exit")
+    harvest.add_argument("--wait-timeout", type=float, metavar="SECONDS",
+                         help="with --queue: stop waiting after this long; unfinished portals count as lost "
+                              "(default: wait until all are done)")
 
     runs = commands.add_parser("runs", help="recent runs with their per-portal figures and monitor results")
     runs.add_argument("--db", help="SQLAlchemy URL (default: $GOVCRAWL_DATABASE_URL or sqlite:///govcrawl.db)")
@@ -30,7 +36,9 @@ def add_commands(commands) -> dict:
                                              "database says each page was archived)")
     reextract.add_argument("--portal", help="only these portals (comma-separated ids)")
     reextract.add_argument("--workers", type=int, default=0, help="extraction processes (default: one per core)")
-    return {"harvest": _harvest, "runs": _runs, "reextract": _reextract}
+    from govcrawl.queue.commands import add_worker_command
+
+    return {"harvest": _harvest, "runs": _runs, "reextract": _reextract, **add_worker_command(commands)}
 
 
 def _harvest(args) -> int:
@@ -43,6 +51,10 @@ def _harvest(args) -> int:
         if not sep:
             raise ValueError(f"--set {item!r}: expected NAME=VALUE")
         settings[name] = value
+    if args.queue:
+        from govcrawl.queue.commands import run_queued_harvest
+
+        return run_queued_harvest(args, settings)
     if args.registry:
         settings["GOVCRAWL_REGISTRY"] = args.registry
     try:

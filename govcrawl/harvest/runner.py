@@ -81,51 +81,63 @@ def harvest(*, data: Path, database_url: str | None = None, portals: str | None 
         killed, notes = prepare_night(jobdir, archive)
         for note in notes:
             logger.warning("Resuming: %s", note)
-        crawl_settings = Settings()
-        crawl_settings.setmodule("govcrawl.settings", priority="project")
-        crawl_settings.update({
-            **HARVEST_SETTINGS,
-            "EXTENSIONS": {**crawl_settings.getdict("EXTENSIONS"), **HARVEST_EXTENSIONS},
-            "ITEM_PIPELINES": {**crawl_settings.getdict("ITEM_PIPELINES"), **HARVEST_PIPELINES},
-            "DATABASE_URL": database_url,
-            "GOVCRAWL_ARCHIVE_DIR": str(archive),
+        outcome = crawl(database_url=database_url, archive=archive, portals=portals, full=full, settings={
             "JOBDIR": str(jobdir),
-            "GOVCRAWL_FULL": full,
             "GOVCRAWL_RESUME_ARCHIVE": str(archive) if killed else None,
             **(settings or {}),
-        }, priority="cmdline")
-        process = CrawlerProcess(crawl_settings)
-        crawler = process.create_crawler("portals")
-        errors: list[str] = []
-        deferred = process.crawl(crawler, **({"portal": portals} if portals else {}))
-        deferred.addErrback(lambda failure: errors.append(f"{failure.type.__name__}: {failure.value}"))
-        process.start()
-        try:
-            stats = crawler.stats.get_stats()
-        except RuntimeError:  # the crawler failed before its stats existed (e.g. a bad portal id)
-            stats = {}
-        outcome = Outcome(run_id=stats.get("govcrawl/run_id"), finish_reason=stats.get("finish_reason"),
-                          monitors=list(stats.get(RESULTS_STAT, [])),
-                          error=errors[0] if errors else None)
-        if outcome.run_id is None:
-            outcome.error = outcome.error or "the crawl did not start (no run was recorded)"
-            return outcome
-        if not outcome.monitors:
-            outcome.error = outcome.error or "the monitors did not run (see the log)"
-        portal_ids = [p.id for p in crawler.spider.portals]
-        engine = make_engine(database_url)
-        try:
-            outcome.figures = portal_figures(engine, outcome.run_id, portal_ids, stats)
-            with engine.begin() as conn:
-                conn.execute(update(m.CrawlRun).where(m.CrawlRun.id == outcome.run_id).values(
-                    portal_counts=outcome.figures, monitors=outcome.monitors,
-                    stats=json.loads(json.dumps(stats, default=str))))
-        finally:
-            engine.dispose()
+        })
         if outcome.finish_reason == "finished":
             # The night is complete: the next harvest of the same day starts afresh instead of resuming.
             shutil.rmtree(jobdir, ignore_errors=True)
         return outcome
+
+
+def crawl(*, database_url: str, archive: Path, portals: str | None = None, full: bool = False,
+          settings: dict[str, Any] | None = None) -> Outcome:
+    """One harvest crawl in this process (Twisted's reactor runs once per process): the portals into the
+    database, the WARC files into `archive`, the run's figures and monitor results stored with its run.
+    `govcrawl harvest` runs it under its lock; a queue worker (govcrawl.queue) runs it for one portal in a
+    child process."""
+    crawl_settings = Settings()
+    crawl_settings.setmodule("govcrawl.settings", priority="project")
+    crawl_settings.update({
+        **HARVEST_SETTINGS,
+        "EXTENSIONS": {**crawl_settings.getdict("EXTENSIONS"), **HARVEST_EXTENSIONS},
+        "ITEM_PIPELINES": {**crawl_settings.getdict("ITEM_PIPELINES"), **HARVEST_PIPELINES},
+        "DATABASE_URL": database_url,
+        "GOVCRAWL_ARCHIVE_DIR": str(archive),
+        "GOVCRAWL_FULL": full,
+        **(settings or {}),
+    }, priority="cmdline")
+    process = CrawlerProcess(crawl_settings)
+    crawler = process.create_crawler("portals")
+    errors: list[str] = []
+    deferred = process.crawl(crawler, **({"portal": portals} if portals else {}))
+    deferred.addErrback(lambda failure: errors.append(f"{failure.type.__name__}: {failure.value}"))
+    process.start()
+    try:
+        stats = crawler.stats.get_stats()
+    except RuntimeError:  # the crawler failed before its stats existed (e.g. a bad portal id)
+        stats = {}
+    outcome = Outcome(run_id=stats.get("govcrawl/run_id"), finish_reason=stats.get("finish_reason"),
+                      monitors=list(stats.get(RESULTS_STAT, [])),
+                      error=errors[0] if errors else None)
+    if outcome.run_id is None:
+        outcome.error = outcome.error or "the crawl did not start (no run was recorded)"
+        return outcome
+    if not outcome.monitors:
+        outcome.error = outcome.error or "the monitors did not run (see the log)"
+    portal_ids = [p.id for p in crawler.spider.portals]
+    engine = make_engine(database_url)
+    try:
+        outcome.figures = portal_figures(engine, outcome.run_id, portal_ids, stats)
+        with engine.begin() as conn:
+            conn.execute(update(m.CrawlRun).where(m.CrawlRun.id == outcome.run_id).values(
+                portal_counts=outcome.figures, monitors=outcome.monitors,
+                stats=json.loads(json.dumps(stats, default=str))))
+    finally:
+        engine.dispose()
+    return outcome
 
 
 def report(outcome: Outcome, database_url: str | None, out=sys.stdout) -> None:

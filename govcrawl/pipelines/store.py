@@ -70,6 +70,8 @@ class StorePipeline:
                 portal_ids=[p.id for p in spider.portals],
                 archive_path=self.stats.get_value("govcrawl/archive_path"),
                 replay_source=spider.replay,
+                batch=self.crawler.settings.get("GOVCRAWL_RUN_BATCH"),
+                worker=self.crawler.settings.get("GOVCRAWL_RUN_WORKER"),
             ),
             "starting the crawl run",
         )

@@ -50,3 +50,16 @@ def test_timer_is_nightly_persistent_and_randomised():
             if line and not line.startswith("#") and "=" not in line.split()[0]]
     assert len(cron) == 1 and cron[0].startswith("0 1 * * * ") and "RANDOM \\% 7200" in cron[0]
     assert f"{INSTALLED_PATH} harvest" in cron[0]
+
+
+def test_worker_unit_passes_systemd_analyze_verify_and_starts_a_worker(tmp_path):
+    tool = _systemd_analyze()
+    govcrawl = Path(sys.executable).with_name("govcrawl")
+    text = (DEPLOY / "govcrawl-worker@.service").read_text(encoding="utf-8")
+    assert re.search(rf"^ExecStart={re.escape(INSTALLED_PATH)} worker --name %H-%i$", text, re.MULTILINE)
+    # verify reads an instance of the template: the instance name is what systemctl would give it
+    instance = tmp_path / "govcrawl-worker@1.service"
+    instance.write_text(text.replace(INSTALLED_PATH, str(govcrawl)), encoding="utf-8")
+    result = subprocess.run([tool, "verify", "--man=no", str(instance)], capture_output=True, text=True, check=False)
+    problems = [line for line in (result.stdout + result.stderr).splitlines() if "govcrawl-worker" in line]
+    assert result.returncode == 0 and not problems, result.stdout + result.stderr
