@@ -264,7 +264,6 @@ class Store:
         prepared = {}
         for page_id, page, report in versions_:
             page.report = report
-            page.parent_kind = "list" if page.kind == "attachment" else page.parent_kind  # a report of its own
             prepared[page_id] = _prepare(page, None)
         prepared = {page_id: one for page_id, one in prepared.items() if one.report is not None}
         if not prepared:

@@ -26,6 +26,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import DecompressingBufferedReader
 
 from govcrawl.archive.warc import TruncatedRecord, read_response, warc_files
+from govcrawl.attachments import judge
 from govcrawl.db import models as m
 from govcrawl.db.engine import make_engine, resolve_database_url, upgrade
 from govcrawl.db.store import Store
@@ -109,8 +110,9 @@ def _pages(engine: Engine, portals: Sequence[str] | None) -> Iterator[tuple]:
     newest = (select(m.Report.result_hash).where(m.Report.page_id == m.Page.id)
               .order_by(m.Report.id.desc()).limit(1).scalar_subquery())
     has_report = select(m.Report.id).where(m.Report.page_id == m.Page.id).exists()
-    query = (select(m.Page.id, m.Page.portal_id, m.Page.kind, m.Page.url, m.Page.final_url, m.Page.content_hash,
-                    m.Page.warc_file, m.Page.warc_offset, m.Page.warc_length, m.Page.warc_record_id, newest)
+    query = (select(m.Page.id, m.Page.portal_id, m.Page.kind, m.Page.url, m.Page.final_url, m.Page.link_text,
+                    m.Page.content_hash, m.Page.warc_file, m.Page.warc_offset, m.Page.warc_length,
+                    m.Page.warc_record_id, newest)
              .where(m.Page.error.is_(None), m.Page.content_hash != "", m.Page.status >= 200, m.Page.status < 300,
                     # documents, and attached files that are reports of their own (a column links them)
                     (m.Page.kind == "document") | ((m.Page.kind == "attachment") & has_report))
@@ -149,6 +151,14 @@ def reextract(database_url: str | None = None, *, archive: str | None = None, po
                     result.failed += 1
                     logger.error("Re-extracting %s failed: %s", page.url, error)
                     continue
+                # Judged as the crawl judges it: an attachment-only page stands for a report, a file the
+                # column links keeps its link text as title; otherwise every such report would seem changed.
+                page.report = report
+                judge(page)
+                if page.error is not None:
+                    result.failed += 1
+                    logger.error("Re-extracting %s failed: %s", page.url, page.error)
+                    continue
                 if not report.is_report:
                     # Versions are of reports; a page the extractor no longer takes for one keeps its rows.
                     result.unchanged += stored_hash is None
@@ -169,7 +179,7 @@ def reextract(database_url: str | None = None, *, archive: str | None = None, po
 
 def _read(row, by_record: dict[str, WarcLocation] | None, handles: dict, result: ReextractResult):
     """(page id, FetchedPage with the archived body, newest stored result hash), or None if unreadable."""
-    page_id, portal, kind, url, final_url, content_hash, file, offset, length, record_id, stored_hash = row
+    page_id, portal, kind, url, final_url, link_text, content_hash, file, offset, length, record_id, stored_hash = row
     if by_record is not None:
         location = by_record.get(record_id)
         if location is None:
@@ -196,6 +206,8 @@ def _read(row, by_record: dict[str, WarcLocation] | None, handles: dict, result:
                      url, location.file, location.offset)
         return None
     headers = [(k, v) for k, v in archived.headers if k.lower() != "transfer-encoding"]
+    # An attached file selected here is a report of its own: the column links it (see _pages).
     page = FetchedPage(portal_id=portal, kind=kind, url=url, final_url=final_url, status=archived.status,
-                       headers=headers, body=body)
+                       headers=headers, body=body, link_text=link_text,
+                       parent_kind="list" if kind == "attachment" else None)
     return page_id, page, stored_hash

@@ -56,7 +56,7 @@ def build_site(tmp_path):
     return site
 
 
-def test_report_files_live_and_replayed(tmp_path):
+def test_report_files_live_and_replayed(tmp_path, capsys):
     site = build_site(tmp_path)
     database_url, _server, _result = crawl_one_portal(tmp_path, site, BASE + "index.html", HOST)
     state = snapshot(database_url)
@@ -97,6 +97,14 @@ def test_report_files_live_and_replayed(tmp_path):
               "-s", f"DATABASE_URL={replay_db}")
     replayed = snapshot(replay_db)
     assert replayed["reports"] == reports and replayed["pages"] == pages
+
+    # re-extracting judges pages as the crawl does: the attachment-only page is still a report, the column's
+    # file keeps its link text as title; the same extractor finds nothing changed
+    capsys.readouterr()
+    assert main(["reextract", "--db", replay_db, "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "0 new version(s)" in out and " unchanged, 0 no longer taken for a report" in out, out
+    assert snapshot(replay_db)["reports"] == reports
 
     # the export carries the file's cells, the format and the finding
     out = tmp_path / "reports.jsonl"

@@ -31,6 +31,8 @@ def test_reextract_stores_new_versions_only_where_the_result_changed(tmp_path, d
     cells = query(database_url, "select count(*) from report_cells")[0][0]
 
     out = _reextract(database_url)
+    # every report as stored, the attachment-only page (a report by the crawl's judgement) included
+    assert " unchanged, 0 no longer taken for a report" in out, out
     assert "0 new version(s)" in out and "0 failed" in out and "0 not in the archive" in out
     assert query(database_url, "select count(*) from reports")[0][0] == reports
 
