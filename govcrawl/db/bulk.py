@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Table
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     columns = list(rows[0])
-    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+    values = itemgetter(*columns)  # a tuple per row: child rows always have several columns
     quote = conn.dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in columns)
     cursor = conn.connection.driver_connection.cursor()
