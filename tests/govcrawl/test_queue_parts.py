@@ -150,7 +150,10 @@ def test_without_redis_the_queue_tests_skip_with_the_reason_unless_ci(tmp_path, 
      "govcrawl worker: "),
 ])
 def test_queue_commands_refuse_bad_input_in_one_line(tmp_path, args, message):
+    # The source tree's govcrawl, as in every CLI test: `demo` names the portals next to the source, which a
+    # non-editable install (CI's) does not carry.
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOVCRAWL_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     result = subprocess.run([sys.executable, "-W", "error", "-m", "govcrawl.cli", *args], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 2, result.stderr
