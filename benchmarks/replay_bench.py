@@ -1,7 +1,7 @@
 """Replay throughput of the whole command: build a large archive, replay it through the real spider and
 pipelines into SQLite or PostgreSQL, and compare the rate with the bound the machine allows.
 
-    python benchmarks/replay_bench.py [--pages 1000 5000] [--db URL] [--workers N] [--keep DIR]
+    python benchmarks/replay_bench.py [--pages 1000 5000] [--db URL] [--workers N] [--keep DIR] [--reference DIR --rounds N]
 
 The archive holds one generated portal (TRS platform): a column of list pages (50 items each, paged by
 createPageHTML) and N document pages, taken in turn from every HTML layout the repository keeps (fixture pages,
@@ -21,8 +21,10 @@ Figures per run:
 - memory: the peak of the run's whole process tree (crawler, fork server, workers; RSS summed, sampled every
   0.2 s) and its largest process, for this run alone;
 - the machine's load average before and after (other work on the machine slows every figure but the CPU).
-Each run ends with `pages_per_s=<..> bound_ratio=<..> peak_rss_mb=<..> pages=<n>`; the script's last line is
-that of its last run.
+Each size ends with `pages_per_s=<..> bound_ratio=<..> peak_rss_mb=<..> pages=<n>` of this tree's last run; the
+script's last line is that of the last size. With `--reference DIR` each round also replays the same archive with
+the govcrawl source tree in DIR (an older commit, say), the two sides alternating which goes first, and the
+speed-up is the ratio of the two sides' median rates.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import datetime as dt
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -153,13 +156,14 @@ def run_command(command: list[str], cwd: Path, env: dict[str, str]) -> dict:
 
 
 class Database:
-    """A fresh database for one run: a SQLite file in the run's folder, or a new database on the PostgreSQL
-    server that `server_url` names (dropped afterwards)."""
+    """A fresh database for one run: a new SQLite file in the run's folder, or a new database on the PostgreSQL
+    server that `server_url` names; dropped afterwards."""
 
     def __init__(self, server_url: str | None, folder: Path) -> None:
         self.admin = None
         if server_url is None:
-            self.url = f"sqlite:///{folder / 'bench.db'}"
+            self.file = folder / f"bench-{uuid.uuid4().hex[:12]}.db"
+            self.url = f"sqlite:///{self.file}"
             return
         self.admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
         self.name = f"govcrawl_bench_{uuid.uuid4().hex[:12]}"
@@ -177,16 +181,20 @@ class Database:
         return stats, reports, cells
 
     def drop(self) -> None:
-        if self.admin is not None:
+        if self.admin is None:
+            for path in self.file.parent.glob(self.file.name + "*"):  # with its -wal and -shm files
+                path.unlink()
+        else:
             with self.admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
             self.admin.dispose()
 
 
-def replay(folder: Path, registry: Path, server_url: str | None, workers: int) -> str:
+def replay(folder: Path, registry: Path, server_url: str | None, workers: int, code: Path = REPO) -> tuple[float, str]:
+    """One run of the govcrawl source tree `code`; prints its figures, returns its rate and its summary line."""
     database = Database(server_url, folder)
     try:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(code), os.environ.get("PYTHONPATH")])),
                "SCRAPY_SETTINGS_MODULE": "govcrawl.settings"}
         env.pop("GOVCRAWL_DATABASE_URL", None)
         command = [sys.executable, "-m", "scrapy", "crawl", "portals", "-a", f"replay={folder / 'archive'}",
@@ -202,13 +210,14 @@ def replay(folder: Path, registry: Path, server_url: str | None, workers: int) -
     cpu_ms = stats.get("govcrawl/extract/cpu_seconds", 0.0) * 1000 / max(pages, 1)
     worker_wall_ms = stats.get("govcrawl/extract/seconds", 0.0) * 1000 / max(pages, 1)
     store_ms = stats.get("govcrawl/store/seconds", 0.0) * 1000 / max(pages, 1)
+    store_cpu_ms = stats.get("govcrawl/store/cpu_seconds", 0.0) * 1000 / max(pages, 1)
     wall, peak_sum_kb = run["wall"], run["peak_kb"]
     rate = pages / wall
     bound = workers * 1000 / cpu_ms if cpu_ms else float("nan")
     print(f"  {pages} pages in {wall:.1f}s for the whole command (crawl alone {stats['elapsed_time_seconds']:.1f}s); "
           f"{reports} reports, {cells} cells stored; {stats.get('govcrawl/extract/failed', 0)} failed")
     print(f"  extraction: {cpu_ms:.2f} ms CPU/page in the workers ({worker_wall_ms:.2f} ms wall); "
-          f"store: {store_ms:.2f} ms/page in {stats.get('govcrawl/store/batches', 0)} batches")
+          f"store: {store_ms:.2f} ms/page ({store_cpu_ms:.2f} ms CPU, writer thread) in {stats.get('govcrawl/store/batches', 0)} batches")
     main_ms, other_ms = (run[k] * 1000 / max(pages, 1) for k in ("main_cpu", "other_cpu"))
     print(f"  CPU per page: crawler process {main_ms:.2f} ms, worker processes {other_ms:.2f} ms (extraction "
           f"and pickling); {(run['main_cpu'] + run['other_cpu']) / wall:.2f} of {os.cpu_count()} cores busy with this run")
@@ -222,7 +231,7 @@ def replay(folder: Path, registry: Path, server_url: str | None, workers: int) -
           f"{cpu_bound:.1f} pages/s; ratio {rate / cpu_bound:.2f}")
     print(f"  memory: process tree peak {peak_sum_kb / 1024:.0f} MB, largest process {run['largest_kb'] / 1024:.0f} MB; "
           f"load average {load_before:.2f} before, {load_after:.2f} after")
-    return f"pages_per_s={rate:.1f} bound_ratio={rate / bound:.2f} peak_rss_mb={peak_sum_kb / 1024:.0f} pages={pages}"
+    return rate, f"pages_per_s={rate:.1f} bound_ratio={rate / bound:.2f} peak_rss_mb={peak_sum_kb / 1024:.0f} pages={pages}"
 
 
 def main() -> None:
@@ -232,6 +241,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="extraction worker processes")
     parser.add_argument("--keep", type=Path, help="build and keep the archives here")
     parser.add_argument("--seed", type=int, default=20240301)
+    parser.add_argument("--reference", type=Path,
+                        help="another govcrawl source tree (e.g. `git worktree add /tmp/ref <commit>`): each round "
+                             "replays the same archive with it and with this tree, in alternating order")
+    parser.add_argument("--rounds", type=int, default=1, help="runs per side and archive size")
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="govcrawl-bench-"))
     database = make_url(args.db).render_as_string() if args.db else "SQLite"
@@ -245,7 +258,22 @@ def main() -> None:
             registry, layouts = build_archive(folder, n_pages, random.Random(args.seed))
             print(f"{n_pages} document pages of {layouts} layouts into {database}, {args.workers} extraction workers "
                   f"(archive built in {time.perf_counter() - started:.1f}s, not counted)")
-            print(replay(folder, registry, args.db, args.workers))
+            sides = {"this tree": REPO, f"reference {args.reference}": args.reference} if args.reference else {
+                "this tree": REPO}
+            rates: dict[str, list[float]] = {name: [] for name in sides}
+            line = ""
+            for round_no in range(args.rounds):
+                # alternate which side goes first, so that a slower machine moment costs both alike
+                for name in (list(sides) if round_no % 2 == 0 else list(reversed(sides))):
+                    print(f" {name}, round {round_no + 1}:")
+                    rate, summary = replay(folder, registry, args.db, args.workers, sides[name])
+                    rates[name].append(rate)
+                    line = summary if name == "this tree" else line
+            if args.reference:
+                mine, theirs = (statistics.median(r) for r in rates.values())
+                print(f"  median rate: this tree {mine:.1f} pages/s, reference {theirs:.1f} pages/s; "
+                      f"speed-up {mine / theirs:.2f}x")
+            print(line)
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)

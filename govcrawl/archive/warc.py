@@ -38,6 +38,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from govcrawl.archive.sidecar import read_sidecar, write_sidecar
 from govcrawl.items import WarcLocation
 
 logger = logging.getLogger(__name__)
@@ -90,16 +91,23 @@ class WarcFile:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fh = open(self.path, "ab")  # noqa: SIM115 - kept open for the crawl's lifetime
         self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
+        # the sidecar index (govcrawl.archive.sidecar) is written only for a file this object wrote whole
+        self._indexed: list[tuple[str, WarcLocation]] | None = None
+        self._started = ""
         if self._fh.tell() == 0:
             fields = {"software": software, "format": "WARC File Format 1.1",
                       "conformsTo": "https://iso.org/standard/68004.html", **(info or {})}
             record = self._writer.create_warcinfo_record(self.path.name, fields)
-            record.rec_headers.replace_header("WARC-Date", warc_date(created or _utcnow()))
+            self._started = warc_date(created or _utcnow())
+            record.rec_headers.replace_header("WARC-Date", self._started)
             record.rec_headers.replace_header("WARC-Record-ID", warcinfo_id or _record_id())
             self._writer.write_record(record)
+            self._indexed = []
 
     def write(self, exchange: Exchange) -> WarcLocation:
+        indexed, self._indexed = self._indexed, None  # a write that fails leaves the file without a sidecar
         date = warc_date(exchange.fetched_at)
+        self._started = min(self._started, date) if self._started else date
         response_id = exchange.record_id or _record_id()
         status_line = f"{exchange.status} {exchange.reason}".strip()
         headers = [(k, v) for k, v in exchange.response_headers if k.lower() not in HOP_BY_HOP_DROPPED]
@@ -135,7 +143,11 @@ class WarcFile:
         )
         self._writer.write_record(request)
         self._fh.flush()
-        return WarcLocation(file=str(self.path), offset=offset, length=length, record_id=response_id)
+        location = WarcLocation(file=str(self.path), offset=offset, length=length, record_id=response_id)
+        if indexed is not None:
+            indexed.append((exchange.url, location))
+            self._indexed = indexed
+        return location
 
     @property
     def size(self) -> int:
@@ -143,6 +155,9 @@ class WarcFile:
 
     def close(self) -> None:
         self._fh.close()
+        if self._indexed is not None:
+            write_sidecar(self.path, self._started, self._indexed)
+            self._indexed = None
 
 
 @dataclass(slots=True)
@@ -354,6 +369,17 @@ class ArchiveIndex:
 
     def _index_file(self, path: Path, records: dict[str, list[WarcLocation | _Cut]]) -> str:
         """Add the file's response records to `records`; return its earliest WARC-Date ('' if none)."""
+        indexed = read_sidecar(path)
+        if indexed is not None:
+            started, responses = indexed
+            for url, location in responses:
+                records[_key(url)].append(location)
+            self._count += len(responses)
+            return started
+        return self._scan_file(path, records)
+
+    def _scan_file(self, path: Path, records: dict[str, list[WarcLocation | _Cut]]) -> str:
+        """_index_file, reading every record: the file has no sidecar that matches it."""
         file = str(path)  # one string shared by all of the file's locations
         started = ""
         end = 0  # where the last complete record ended

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -44,6 +45,15 @@ class ExtractPipeline:
         self.max_file_bytes = settings.getint("GOVCRAWL_EXTRACT_MAX_FILE_BYTES")
         self.hook = settings.get("GOVCRAWL_EXTRACT_WORKER_HOOK")
         self.pool: ProcessPool | ThreadPoolExecutor | None = None
+        if self.kind == "process":
+            # forkserver: forking the crawler process itself would copy the reactor and its threads. The server
+            # preloads the extractor (workers start warm) instead of the default `__main__`, which would re-run
+            # a script that starts a CrawlerProcess without a `__name__` guard. It is started now, not when the
+            # first page arrives: its imports (about a second) then overlap the spider's opening and the
+            # database's migrations instead of holding up the first page.
+            self.context = multiprocessing.get_context("forkserver")
+            self.context.set_forkserver_preload(["govcrawl.extraction", "extractors.core"])
+            multiprocessing.forkserver.ensure_running()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -53,13 +63,8 @@ class ExtractPipeline:
         if self.kind == "thread":
             self.pool = ThreadPoolExecutor(self.workers, thread_name_prefix="extract")
             return
-        # forkserver: forking the crawler process itself would copy the reactor and its threads. The server
-        # preloads the extractor (workers start warm) instead of the default `__main__`, which would re-run
-        # a script that starts a CrawlerProcess without a `__name__` guard.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["govcrawl.extraction", "extractors.core"])
         self.pool = ProcessPool(self.workers, initializer=init_worker,
-                                initargs=(os.getpid(), self.memory_limit, self.hook), context=context)
+                                initargs=(os.getpid(), self.memory_limit, self.hook), context=self.context)
 
     def _process_pool(self) -> ProcessPool:
         """The pool, replaced if it broke (pebble gives up on a pool whose channel failed or whose worker died

@@ -129,8 +129,10 @@ class StorePipeline:
         Once a batch had to be spooled, the following ones try once and spool at once until a write succeeds
         again: a database that stays down costs the crawl one retry window, not one per batch."""
         policy = self.retry if not self.outage else dataclasses.replace(self.retry, seconds=0)
+        cpu = time.thread_time()
         try:
             result = policy.call(lambda: self.store.write_pages(batch, self.run_id), f"writing {len(batch)} page(s)")
+            self.stats.inc_value("govcrawl/store/cpu_seconds", time.thread_time() - cpu)
         except Exception:
             logger.exception("%d page(s) could not be written to %s", len(batch), describe(self.database_url))
         else:
