@@ -25,8 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from govcrawl import settings as defaults  # noqa: E402
-from govcrawl.seedsite.server import serve  # noqa: E402
+from govcrawl import settings as defaults
+from govcrawl.seedsite.server import serve
 
 HOST = "www.memory.gov.cn"
 BASE = f"http://{HOST}/zwgk/ndbg/"

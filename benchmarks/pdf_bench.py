@@ -22,8 +22,8 @@ import pypdfium2 as pdfium
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractors.core import from_document  # noqa: E402
-from extractors.pdf import read_pdf  # noqa: E402
+from extractors.core import from_document
+from extractors.pdf import read_pdf
 
 PDFS = sorted(p for p in (ROOT / "tests" / "fixtures" / "pdf").glob("*.pdf") if not p.name.startswith("bad_"))
 

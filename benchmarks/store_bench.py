@@ -31,14 +31,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-from extractors import extract  # noqa: E402
-from govcrawl.db.engine import make_engine, upgrade  # noqa: E402
-from govcrawl.db.store import Store  # noqa: E402
-from govcrawl.items import FetchedPage  # noqa: E402
-from govcrawl.registry import load_registry  # noqa: E402
+from extractors import extract
+from govcrawl.db.engine import make_engine, upgrade
+from govcrawl.db.store import Store
+from govcrawl.items import FetchedPage
+from govcrawl.registry import load_registry
 
 PAGES = REPO / "tests" / "fixtures" / "pages"
 ADMIN_URL = os.environ.get("GOVCRAWL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

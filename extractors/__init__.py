@@ -10,7 +10,7 @@ from .model import Attachment, Cell, Check, Report, Section
 # (raise it when the output for some input changes).
 __version__ = "1.0"
 
-__all__ = ["Attachment", "Cell", "Check", "ExtractError", "Report", "Section", "extract", "__version__"]
+__all__ = ["Attachment", "Cell", "Check", "ExtractError", "Report", "Section", "__version__", "extract"]
 
 
 def __getattr__(name: str):

@@ -21,7 +21,7 @@ from .normalize import squash
 _CONTAINER_CLASSES = ("trs_editor", "trs_ueditor", "ucapcontent", "article-content", "article_content", "articlecontent",
                       "bt_content", "news_content", "pages_content", "content_text", "detail-content", "zw", "view")
 _CONTAINER_IDS = ("zoom", "zoomcon", "ucapcontent", "ucap-content", "fontzoom", "article-content", "content_text", "nr")
-_ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|zip|rar|jpe?g|png|gif|tiff?)$", re.I)
+_ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|zip|rar|jpe?g|png|gif|tiff?)$", re.IGNORECASE)
 _MIN_BODY = 120  # chars of own text below which a page is a shell around its attachment(s)
 
 

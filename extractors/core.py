@@ -24,7 +24,7 @@ from .sniff import IMAGES, NAMES, sniff
 from .spreadsheet import read_xls, read_xlsx
 from .tables import TableReader, detect_generation
 
-_HTML_SNIFF = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|div|table|p|meta|title)\b", re.I)
+_HTML_SNIFF = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|div|table|p|meta|title)\b", re.IGNORECASE)
 # A letter or notice opens with its own title (`关于…的通知`) and its addressee (`各镇（街道）、县政府各部门：`,
 # `县政务公开办公室：`); a report does neither.
 _ADDRESSEE = re.compile(r"^(?:(?:各|有关)[^。|]{1,60}|[^。，,|:：]{2,30}(?:办公室|人民政府|政府|局|委员会|委|厅|部门|单位))[:：]$")
@@ -34,7 +34,7 @@ _LETTER_TITLE = re.compile(r"^关于.{2,80}的(?:函|复函|通知|批复|请示
 # Epoint WebBuilder, CMS list shells and other single-page portals that fetch the article by XHR.
 _SCRIPT_LOADED = re.compile(r"getGovInfoDetail|/html/info/detail|new\s+CMS\(|\$\.ajax\(|axios\.|fetch\(|XMLHttpRequest")
 _INFO_TEXT = '//text()[contains(., "日期") or contains(., "时间") or contains(., "来源")]'
-_BOXES = re.compile(r"relat|xglj|xgwz|xgxx|foot|bottom|copyright|link|list", re.I)
+_BOXES = re.compile(r"relat|xglj|xgwz|xgxx|foot|bottom|copyright|link|list", re.IGNORECASE)
 
 
 def extract(body: bytes, *, url: str | None = None, headers: dict[str, str] | None = None,

@@ -20,16 +20,16 @@ from .values import is_value_text
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _TABLE_LINE = re.compile(r"^\s*\|.*\|\s*$")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
-_HTML_TABLE = re.compile(r"^\s*<table\b", re.I)
-_HTML_PAGE = re.compile(r"<\s*(?:!doctype|html|head|body|div)\b", re.I)
-_PLACEHOLDER = re.compile(r"^(?:数据|列|字段|表头|column|col)\s*\d+$", re.I)
+_HTML_TABLE = re.compile(r"^\s*<table\b", re.IGNORECASE)
+_HTML_PAGE = re.compile(r"<\s*(?:!doctype|html|head|body|div)\b", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"^(?:数据|列|字段|表头|column|col)\s*\d+$", re.IGNORECASE)
 _INLINE = (
     (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
     (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links keep their text
     (re.compile(r"(\*\*|__)(.{1,500}?)\1"), r"\2"),  # bold (bounded: a line of stars must not go quadratic)
     (re.compile(r"(?<![\w*])\*(?!\s)(.{1,500}?)(?<!\s)\*(?![\w*])"), r"\1"),  # italic
-    (re.compile(r"<br\s*/?>", re.I), " "),
-    (re.compile(r"</?(?:sup|sub|b|i|strong|em|span|u)\b[^>]*>", re.I), ""),
+    (re.compile(r"<br\s*/?>", re.IGNORECASE), " "),
+    (re.compile(r"</?(?:sup|sub|b|i|strong|em|span|u)\b[^>]*>", re.IGNORECASE), ""),
     (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])"), r"\1"),  # markdown escapes
 )
 _BLOCK = re.compile(r"^\s{0,3}(?:>\s?|[-*+]\s+(?=\S))")

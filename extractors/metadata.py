@@ -194,8 +194,8 @@ def title_from_page(root: lxml_html.HtmlElement, metas: dict[str, str], index: d
     return next((p for p in parts if "报告" in p), None) or _emphasised_line(root)
 
 
-_CENTRED = re.compile(r"text-align\s*:\s*center", re.I)
-_BOLD = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.I)
+_CENTRED = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
+_BOLD = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.IGNORECASE)
 
 
 def _emphasised_line(root: lxml_html.HtmlElement) -> str | None:

@@ -141,23 +141,23 @@ def parse_entry(data: dict[str, Any], *, source: str, platforms) -> PortalEntry:
     if "robots" in data:
         robots = data["robots"]
         if not isinstance(robots, dict) or set(robots) - {"obey", "reason"} or not isinstance(robots.get("obey"), bool):
-            raise fail("robots", "must be a table {obey = false, reason = \"why\"}")
+            raise fail("robots", 'must be a table {obey = false, reason = "why"}')
         if not robots["obey"]:
             reason = robots.get("reason")
             if not isinstance(reason, str) or len(reason.strip()) < 10:
-                raise fail("robots", "ignoring robots.txt needs a written reason (reason = \"...\")")
+                raise fail("robots", 'ignoring robots.txt needs a written reason (reason = "...")')
             robots_exception = RobotsException(reason.strip())
     private_addresses_reason = None
     if "private_addresses" in data:
         private = data["private_addresses"]
         if (not isinstance(private, dict) or set(private) - {"allow", "reason"}
                 or not isinstance(private.get("allow"), bool)):
-            raise fail("private_addresses", "must be a table {allow = true, reason = \"why\"}")
+            raise fail("private_addresses", 'must be a table {allow = true, reason = "why"}')
         if private["allow"]:
             reason = private.get("reason")
             if not isinstance(reason, str) or len(reason.strip()) < 10:
                 raise fail("private_addresses", "fetching from private addresses needs a written reason "
-                                                "(reason = \"...\")")
+                                                '(reason = "...")')
             private_addresses_reason = reason.strip()
     return PortalEntry(
         id=data["id"],

@@ -38,8 +38,7 @@ def write_sidecar(warc: Path, started: str, responses: list[tuple[str, WarcLocat
         partial = path.with_name(path.name + ".partial")
         with open(partial, "w", encoding="utf-8") as fh:
             fh.write(json.dumps(head) + "\n")
-            for url, loc in responses:
-                fh.write(json.dumps([url, loc.offset, loc.length, loc.record_id], ensure_ascii=False) + "\n")
+            fh.writelines(json.dumps([url, loc.offset, loc.length, loc.record_id], ensure_ascii=False) + "\n" for url, loc in responses)
         os.replace(partial, path)
     except OSError as exc:
         logger.warning("No index written beside %s (%s); replay will scan the file", warc, exc)

@@ -171,12 +171,12 @@ class IncrementalMiddleware:
     def process_request(self, request: Request) -> None:
         info = request.meta.get("govcrawl_page")
         if not info or request.meta.get(META_CONDITIONAL) is False:
-            return
+            return None
         kind, portal = info.get("kind"), info.get("portal")
         key = url_hash(request.url)
         if kind == "list":
             if key not in self.state.list_copies:
-                return
+                return None
         else:
             self.stats.inc_value(report_links_stat(portal))
             if key not in self.state.definitive:
@@ -201,7 +201,7 @@ class IncrementalMiddleware:
         if etag or modified:
             request.meta[META_CONDITIONAL] = True
             self.stats.inc_value(f"{STATS}/conditional")
-        return
+        return None
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         info = request.meta.get("govcrawl_page")

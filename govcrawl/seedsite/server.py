@@ -44,7 +44,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: PortalSiteServer
     protocol_version = "HTTP/1.1"
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         target = self.path
         if target.startswith(("http://", "https://")):
             url = target

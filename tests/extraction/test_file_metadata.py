@@ -28,7 +28,7 @@ def test_published_date_labels_and_unpadded_dates(line, date):
 @pytest.mark.parametrize("heading", [
     '<p style="text-align: center;"><span>某县某局2020年政府信息公开工作年度报告</span></p>',
     '<p align="center">某县某局2020年政府信息公开工作年度报告</p>',
-    '<p><strong>某县某局2020年政府信息公开工作年度报告</strong></p>',
+    "<p><strong>某县某局2020年政府信息公开工作年度报告</strong></p>",
     '<p style="font-weight:bold">某县某局2020年政府信息公开工作年度报告</p>',
 ])
 def test_body_only_fragment_title_is_its_first_centred_or_bold_line(heading):

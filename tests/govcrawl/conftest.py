@@ -4,7 +4,6 @@ portal site served over HTTP."""
 from __future__ import annotations
 
 import pytest
-
 from crawlkit import SEEDS, fresh_postgres_database
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from extractors import extract
-
 from crawlkit import FIXTURE_PAGES, SEEDS
+
+from extractors import extract
 
 SEED_REPORTS = {
     # url: (fixture, title, report_year, generation, {(table,row,col): value read in the seed text})

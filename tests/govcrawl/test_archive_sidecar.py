@@ -7,11 +7,10 @@ import datetime as dt
 import logging
 
 import pytest
+from crawlkit import FIXTURE_PAGES
 
 from govcrawl.archive.sidecar import read_sidecar, sidecar_path
 from govcrawl.archive.warc import ArchiveIndex, Exchange, WarcFile
-
-from crawlkit import FIXTURE_PAGES
 
 WHEN = dt.datetime(2015, 1, 21, 2, 41, 7)
 HTML = [("Content-Type", "text/html")]

@@ -7,6 +7,7 @@ import json
 import tracemalloc
 
 import pytest
+from crawlkit import FIXTURE_PAGES, SEEDS
 from scrapy.http import HtmlResponse
 from w3lib.url import canonicalize_url
 
@@ -15,8 +16,6 @@ from govcrawl.adapters.trs import parse_create_page_html
 from govcrawl.netguard import static_refusal
 from govcrawl.registry import load_registry
 from govcrawl.seedsite.site import load_site
-
-from crawlkit import FIXTURE_PAGES, SEEDS
 
 REGISTRY = load_registry(SEEDS / "portals")
 

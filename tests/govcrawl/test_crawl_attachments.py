@@ -6,8 +6,11 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from crawlkit import SEEDS
+from dbstate import snapshot
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from test_crawl_store import FETCHED
 
 from extractors.model import Attachment, Cell, Check, Report, Section
 from govcrawl.attachments import judge
@@ -16,10 +19,6 @@ from govcrawl.db.engine import make_engine, upgrade
 from govcrawl.db.store import Store
 from govcrawl.items import FetchedPage
 from govcrawl.registry import load_registry
-
-from crawlkit import SEEDS
-from dbstate import snapshot
-from test_crawl_store import FETCHED
 
 PAGE_URL = "http://www.tiedong.gov.cn/xxgk/zfxxgknb/202101/t20210125_780413.html"
 PDF_URL = "http://www.tiedong.gov.cn/xxgk/zfxxgknb/202101/P020210125583127615802.pdf"

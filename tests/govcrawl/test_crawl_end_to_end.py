@@ -4,12 +4,11 @@ into a second database with the server gone, and compare."""
 from __future__ import annotations
 
 import pytest
-
-from govcrawl.archive.warc import iter_responses, warc_files
-
 from crawlkit import SEEDS, crawl_env, run_crawl
 from dbstate import snapshot
 from seedfacts import assert_seed_reports_stored
+
+from govcrawl.archive.warc import iter_responses, warc_files
 
 # The site answers at once; the politeness delays would only make the test slow (they stay on otherwise).
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "AUTOTHROTTLE_MAX_DELAY=1",

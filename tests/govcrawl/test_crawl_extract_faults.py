@@ -187,7 +187,7 @@ def _running(pid: int, started: str) -> bool:
 def test_kill_9_of_the_crawl_leaves_no_worker_process(tmp_path):
     from govcrawl.seedsite.server import serve
 
-    site = site_with_eight_reports(tmp_path, {i: b"<!-- poison: block -->" for i in range(8)})
+    site = site_with_eight_reports(tmp_path, dict.fromkeys(range(8), b"<!-- poison: block -->"))
     server = serve(site)
     server.start_in_thread()
     crawl = subprocess.Popen(crawl_command(tmp_path, *HOOK), cwd=tmp_path, env=crawl_env(http_proxy=server.url),

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import time
 
+from crawlkit import FIXTURE_PAGES, crawl_one_portal
+from dbstate import snapshot
 from sqlalchemy import select
 
 from govcrawl.db import models as m
 from govcrawl.db.engine import make_engine
 from govcrawl.seedsite.server import _Handler
-
-from crawlkit import FIXTURE_PAGES, crawl_one_portal
-from dbstate import snapshot
 
 HOST = "www.fail.gov.cn"
 BASE = f"http://{HOST}/zwgk/ndbg/"

@@ -101,7 +101,7 @@ MATRIX_LINKS = [
 
 
 def endless_page(url: str):
-    number = int(url.rsplit("_", 1)[1].split(".")[0]) if "_" in url.rsplit("/", 1)[1] else 0
+    number = int(url.rsplit("_", 1)[1].split(".", maxsplit=1)[0]) if "_" in url.rsplit("/", 1)[1] else 0
     return page(listing(extra=f'<div class="page"><a href="index_{number + 1}.html">下一页</a></div>'))
 
 

@@ -48,7 +48,7 @@ def test_a_good_entry_loads(tmp_path):
         (lambda t: t.replace('"trs"', '"dedecms"'), "platform", "unknown platform adapter 'dedecms'"),
         (lambda t: t.replace('["kjj.jlcity.gov.cn"]', '["www.jlcity.gov.cn"]'), "columns", "not in allowed_hosts"),
         (lambda t: t.replace("columns = [", 'columns = ["ftp://x", '), "columns", "not an http(s) URL"),
-        (lambda t: t + 'robots = { obey = false }\n', "robots", "written reason"),
+        (lambda t: t + "robots = { obey = false }\n", "robots", "written reason"),
         (lambda t: t + 'selectors = { items = "ul li a" }\n', "selectors", "unknown selector 'items'"),
         (lambda t: t + 'homepage = "x"\n', "homepage", "unknown field"),
         (lambda t: t + 'selectors = { list_area = "div.list >> a" }\n', "selectors", "not a valid CSS selector"),
@@ -93,7 +93,7 @@ def test_private_addresses_are_shut_unless_an_entry_opens_them_with_a_reason(tmp
     opened.mkdir()
     entry = load_registry(write(opened, GOOD + f'private_addresses = {{ allow = true, reason = "{reason}" }}\n'))
     assert entry["220200-kjj"].private_addresses_reason == reason
-    for bad, problem in (('{ allow = true }', "fetching from private addresses needs a written reason"), ("true", "must be a table"),
+    for bad, problem in (("{ allow = true }", "fetching from private addresses needs a written reason"), ("true", "must be a table"),
                          ('{ allow = "yes", reason = "x" }', "must be a table")):
         folder = tmp_path / f"bad{len(problem)}{len(bad)}"
         folder.mkdir()

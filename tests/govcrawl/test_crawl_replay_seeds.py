@@ -5,18 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 
+from crawlkit import REPO, SEEDS, crawl_env, run_crawl
+from dbstate import snapshot
+from seedfacts import ATTACHMENT_PDF_URL, FIXTURE_PAGES, REPORT_FILES, assert_seed_reports_stored, site_file
 from sqlalchemy import select
 
 from govcrawl.archive.warc import ArchiveIndex, Exchange, WarcFile, read_response, warc_files
-from govcrawl.db.engine import make_engine
-from govcrawl.db import models as m
 from govcrawl.cli import main
+from govcrawl.db import models as m
+from govcrawl.db.engine import make_engine
 from govcrawl.items import WarcLocation
-
-from crawlkit import REPO, SEEDS, crawl_env, run_crawl
-from dbstate import snapshot
-from seedfacts import (ATTACHMENT_PDF_URL, FIXTURE_PAGES, REPORT_FILES, assert_seed_reports_stored,
-                       site_file)
 
 
 def test_replaying_the_seeds_stores_the_five_reports_and_is_idempotent(database_url):

@@ -10,12 +10,12 @@ import io
 import json
 import zipfile
 
-from extractors import extract
-from govcrawl.cli import main
-
 from crawlkit import FIXTURE_PAGES, crawl_one_portal, run_crawl
 from dbstate import snapshot
 from test_crawl_failures import HOST, save
+
+from extractors import extract
+from govcrawl.cli import main
 
 BASE = f"http://{HOST}/zwgk/ndbg/"
 SHELL_TITLE = "某区教育局2020年政府信息公开工作年度报告"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from crawlkit import FIXTURE_PAGES, crawl_one_portal
 from dbstate import snapshot
 from test_crawl_failures import HOST, save

@@ -7,9 +7,9 @@ import gzip
 import http.client
 import json
 
-from govcrawl.seedsite.site import load_site
-
 from crawlkit import FIXTURE_PAGES, SEEDS
+
+from govcrawl.seedsite.site import load_site
 
 
 def test_report_pages_are_the_fixture_bytes_untouched():

@@ -8,6 +8,7 @@ import hashlib
 import logging
 
 import pytest
+from crawlkit import SEEDS
 from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
@@ -17,8 +18,6 @@ from govcrawl.db.engine import make_engine, resolve_database_url, upgrade
 from govcrawl.db.store import Store
 from govcrawl.items import FetchedPage, WarcLocation
 from govcrawl.registry import load_registry
-
-from crawlkit import SEEDS
 
 FETCHED = dt.datetime(2020, 1, 22, 1, 4, 29)
 

@@ -8,12 +8,11 @@ import json
 from pathlib import Path
 
 from sqlalchemy import select
+from test_crawl_store import document, store  # noqa: F401 - the store fixture
 
 from extractors import extract
 from govcrawl.db import models as m
 from govcrawl.db.store import Store
-
-from test_crawl_store import document, store  # noqa: F401 - the store fixture
 
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 CHILDREN = (m.ReportCell, m.ReportSection, m.CheckResult, m.ReportAttachment)

@@ -6,12 +6,11 @@ import dataclasses
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from test_crawl_store import document, report_2019, store  # noqa: F401 - the store fixture
 
 from extractors.model import Cell
 from govcrawl.db import models as m
 from govcrawl.items import FetchedPage
-
-from test_crawl_store import document, report_2019, store  # noqa: F401 - the store fixture
 
 PORTALS = ("220200-szf", "220300-szf", "350128-gwh", "370724-xzf")
 

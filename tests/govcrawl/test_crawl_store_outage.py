@@ -10,16 +10,15 @@ import threading
 import time
 
 import pytest
+from crawlkit import REPO, crawl_env
+from dbstate import snapshot
+from seedfacts import SEED_REPORTS, assert_seed_reports_stored
 from sqlalchemy import select
+from tcpproxy import CuttableProxy
 
 from govcrawl.db import models as m
 from govcrawl.db.engine import make_engine
 from govcrawl.db.spool import Spool
-
-from crawlkit import REPO, crawl_env
-from dbstate import snapshot
-from seedfacts import SEED_REPORTS, assert_seed_reports_stored
-from tcpproxy import CuttableProxy
 
 FAST_RETRY = ("-s", "GOVCRAWL_DB_RETRY_BACKOFF_BASE=0.2", "-s", "GOVCRAWL_DB_RETRY_BACKOFF_MAX=1")
 

@@ -7,6 +7,7 @@ import gzip
 import logging
 
 import pytest
+from crawlkit import FIXTURE_PAGES, SEEDS
 from scrapy import Request
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
@@ -15,8 +16,6 @@ from govcrawl.archive.middlewares import ReplayMiddleware, ReplayMiss
 from govcrawl.archive.warc import ArchiveIndex, Exchange, WarcFile, iter_responses, read_response, warc_files
 from govcrawl.seedsite.build import build_archive
 from govcrawl.seedsite.site import load_site, render
-
-from crawlkit import FIXTURE_PAGES, SEEDS
 
 WHEN = dt.datetime(2015, 1, 21, 2, 41, 7)
 

@@ -8,15 +8,15 @@ Revises: 0002
 Create Date: 2026-11-27 12:40:00
 
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0003'
-down_revision: Union[str, Sequence[str], None] = '0002'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = '0002'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 RENAMES = (("table", "table_name", sa.String(length=32)), ("row", "row_key", sa.Text()),
            ("col", "col_key", sa.String(length=64)))
