@@ -69,7 +69,7 @@ def main() -> None:
                 full[i] += cpu_ms(full_extraction, body)
     total_pages = sum(pages) * args.rounds
     print(f"{len(bodies)} PDFs, {sum(pages)} pages, {args.rounds} rounds (CPU time)")
-    for path, n, f, p in zip(PDFS, pages, full, plumber):
+    for path, n, f, p in zip(PDFS, pages, full, plumber, strict=True):
         per = n * args.rounds
         print(f"  {path.name:44} {n} pages  full {f / per:6.1f} ms/page  pdfplumber {p / per:6.1f} ms/page  ratio {f / p:5.2f}")
     full_ms = sum(full) / total_pages

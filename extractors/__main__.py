@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path}: {reason}", file=sys.stderr)
             status = 1
             continue
-        except Exception as exc:  # a bug must not lose the other files' output
+        except Exception as exc:  # noqa: BLE001 - a bug must not lose the other files' output
             print(f"{path}: extractor error: {type(exc).__name__}: {exc}", file=sys.stderr)
             status = 1
             continue

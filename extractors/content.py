@@ -101,7 +101,7 @@ def _container_text(container: lxml_html.HtmlElement, tables: Sequence[tuple[lxm
     # The copy has the same shape as the container, so its tables are met in the same order.
     where = {id(table): i for i, (table, _) in enumerate(tables)}
     marks = {}
-    for table, copied in zip(container.iter("table"), tree.iter("table")):
+    for table, copied in zip(container.iter("table"), tree.iter("table"), strict=True):
         if id(table) in where:
             mark = f"govcrawltable{where[id(table)]}x{len(marks)}"
             marks[mark] = tables[where[id(table)]][1]

@@ -123,7 +123,7 @@ def _from_html(raw: str, url: str | None) -> Report:
     report.source = _first(metas, "contentsource", "source") or metadata.source("\n".join(info)) or index.get("source")
     tables = leaf_tables(container if container is not None else root)
     read = [read_table(t) for t in tables]
-    shown = list(zip(tables, (table_text for _, table_text in read))) if container is not None else []
+    shown = list(zip(tables, (table_text for _, table_text in read), strict=True)) if container is not None else []
     text = nfkc(content.body_text(root, container, shown))
     report.text = chrome.clean_lines(text, report.title)
     if len(report.text) < 50 and _SCRIPT_LOADED.search(raw):

@@ -229,9 +229,9 @@ class TableReader:
         layout = T.ACTIVE_LAYOUT[self.layout_generation].get(key) or T.ACTIVE_LAYOUT["2019"].get(key, ())
         keyed = self._header_keys(row, _last_word(T.ACTIVE_COL_INDEX))
         if keyed is None and self.header_seq and all(h in T.ACTIVE_COL_INDEX for h in self.header_seq):
-            keyed = [(T.ACTIVE_COL_INDEX[h], v.text) for h, v in zip(self.header_seq, row.values)]
+            keyed = [(T.ACTIVE_COL_INDEX[h], v.text) for h, v in zip(self.header_seq, row.values, strict=False)]
         if keyed is None or any(col not in allowed for col, _ in keyed):
-            keyed = list(zip(layout, (v.text for v in row.values)))
+            keyed = list(zip(layout, (v.text for v in row.values), strict=False))
         for col, raw in keyed:
             self._put("active", key, col, raw, T.ACTIVE_UNITS[col], money=col in T.MONEY_COLS)
 
@@ -257,14 +257,14 @@ class TableReader:
             values = [v.text for v in row.values]
             if len(values) >= 8 and not is_blank(values[7]):
                 del values[6]  # an 8th figure is the 法人小计 column before 总计
-            keyed = list(zip(T.APPLICANT_ORDER, values))
+            keyed = list(zip(T.APPLICANT_ORDER, values, strict=False))
         for col, raw in keyed:
             self._put("applications", key, col, raw, "件")
 
     def _appeals(self, label: str | None, row: Row) -> None:
         row_key = T.APPEAL_ROW_INDEX.get(label or "")
         if row_key is not None and len(row.values) <= len(T.APPEAL_COLS) + 1:
-            for col, value in zip(T.APPEAL_COLS, row.values):
+            for col, value in zip(T.APPEAL_COLS, row.values, strict=False):
                 self._put("appeals", row_key, col, value.text, "件")
             return
         keyed = self._header_keys(row, _appeal_key)
@@ -272,7 +272,7 @@ class TableReader:
             values = [v.text for v in row.values]
             while values and is_blank(values[0]) and len(values) > len(T.APPEAL_ORDER):
                 values.pop(0)  # padding of the header row above, in flattened text
-            keyed = list(zip(T.APPEAL_ORDER, values))
+            keyed = list(zip(T.APPEAL_ORDER, values, strict=False))
         for (r, c), raw in keyed:
             self._put("appeals", r, c, raw, "件")
 
@@ -322,7 +322,7 @@ class TableReader:
         if not columns:
             has_unit = bool(values) and (values[0] in UNIT_WORDS or (values[0] == "" and len(values) > 1))
             columns = ["unit", "value", "cumulative"] if has_unit else ["value", "cumulative"]
-        pairs = [(kind, raw) for kind, raw in zip(columns, values) if kind != "skip"]
+        pairs = [(kind, raw) for kind, raw in zip(columns, values, strict=False) if kind != "skip"]
         if not any(kind == "value" for kind, _ in pairs):
             pairs.append(("value", ""))
         return pairs

@@ -69,7 +69,7 @@ def extract_or_error(body: bytes, url: str, headers: dict[str, str]):
 
     try:
         return extract(body, url=url, headers=headers), None
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any extractor bug costs this page, not the run
         return None, f"{type(exc).__name__}: {exc}"
 
 
@@ -101,7 +101,7 @@ def index_archive(source: str | Path) -> dict[str, WarcLocation]:
                     offset = iterator.get_record_offset()
                     iterator.read_to_end(record)
                     found[record_id] = WarcLocation(str(path), offset, iterator.get_record_length(), record_id)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - warcio fails on damage in many ways; keep what was read
                 logger.warning("%s: stopped reading at a damaged record (%s)", path, exc)
     return found
 

@@ -74,7 +74,7 @@ def test_long_csv_is_one_row_per_cell_with_chinese_labels_and_findings(filled_da
     assert main(["export", "--db", filled_database, "--format", "csv", "--out", str(out)]) == 0
     header, *rows = _csv_rows(out)
     assert header == LONG_COLUMNS
-    rows = [dict(zip(header, row)) for row in rows]
+    rows = [dict(zip(header, row, strict=True)) for row in rows]
     cell = next(r for r in rows if (r["table"], r["row"], r["col"]) == ("applications", "new", "total"))
     assert (cell["table_title"], cell["row_label"], cell["col_label"], cell["value"], cell["raw"]) == (
         "三、收到和处理政府信息公开申请情况", "本年新收政府信息公开申请数量", "总计", "3", "3")
@@ -98,9 +98,9 @@ def test_wide_csv_is_one_row_per_report_with_every_canonical_cell_and_a_label_ro
     assert main(["export", "--db", filled_database, "--format", "csv-wide", "--labels", "--out", str(out)]) == 0
     header, labels, *rows = _csv_rows(out)
     assert header == list(wide_columns()) and len(header) > 350
-    named = dict(zip(header, labels))
+    named = dict(zip(header, labels, strict=True))
     assert named["agency"] == "机关" and named["applications.new.total"].endswith("｜本年新收政府信息公开申请数量｜总计（件）")
-    by_year = {row[header.index("report_year")]: dict(zip(header, row)) for row in rows}
+    by_year = {row[header.index("report_year")]: dict(zip(header, row, strict=True)) for row in rows}
     assert by_year["2019"]["applications.new.total"] == "3" and by_year["2019"]["applications.carried_over.total"] == "0"
     assert by_year["2019"]["checks_failed"] == "1" and by_year["2019"]["title"].startswith("吉林市科技局")
     assert by_year["2014"]["legacy.active.total.value"] == "0" and by_year["2014"]["applications.new.total"] == ""
@@ -127,7 +127,7 @@ def test_the_seed_reports_prose_warning_is_visible_in_the_spreadsheets(tmp_path)
         out = tmp_path / f"{fmt}.csv"
         assert main(["export", "--db", database, "--format", fmt, "--out", str(out)]) == 0
         header, *rows = _csv_rows(out)
-        (row,) = {r[header.index("url")]: dict(zip(header, r)) for r in rows
+        (row,) = {r[header.index("url")]: dict(zip(header, r, strict=True)) for r in rows
                   if r[header.index("url")].endswith("t20150120_1129.html")}.values()
         assert row["checks_warned"] == "1", fmt
         assert row["findings"] == ("warn prose_vs_table [legacy.active.total.value]: prose '共公开政府信息总数为427条' "

@@ -3,6 +3,7 @@ is written again, the database ends up with one row per distinct page version an
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def test_any_batching_of_any_stream_stores_each_version_once(stream, cuts, repea
         store = Store(engine)
         bounds = sorted({0, len(stream), *[c for c in cuts if c < len(stream)]})
         for _ in range(repeats):
-            for start, end in zip(bounds, bounds[1:], strict=False):
+            for start, end in itertools.pairwise(bounds):
                 store.write_pages([fetched(*page) for page in stream[start:end]])
         counts = store.table_counts()
         engine.dispose()
