@@ -125,7 +125,7 @@ def title_agency(title: str | None) -> str | None:
 
 def report_year(title: str | None, text: str, today: dt.date | None = None) -> int | None:
     """The year the report covers: title, then the 统计期限 sentence, then what the text says it reports on."""
-    last = (today or dt.date.today()).year
+    last = (today or dt.date.today()).year  # noqa: DTZ011 - only its year is used, as the newest a report can cover
     ok = lambda y: MIN_YEAR <= y <= last  # noqa: E731
     flat = no_space(text)
     if title:

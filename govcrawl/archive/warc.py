@@ -63,7 +63,7 @@ def warc_date(moment: dt.datetime) -> str:
 
 
 def parse_warc_date(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.UTC).replace(tzinfo=None)
+    return dt.datetime.fromisoformat(value).astimezone(dt.UTC).replace(tzinfo=None)
 
 
 @dataclass(slots=True)

@@ -133,7 +133,8 @@ class IncrementalMiddleware:
         self.crawler = crawler
         self.stats = crawler.stats
         self.full = settings.getbool("GOVCRAWL_FULL")
-        self.recent_since = dt.date.today().year - settings.getint("GOVCRAWL_RECENT_YEARS") + 1
+        this_year = dt.date.today().year  # noqa: DTZ011 - local, as the nightly timer's clock (OnCalendar)
+        self.recent_since = this_year - settings.getint("GOVCRAWL_RECENT_YEARS") + 1
         self.engine = make_engine(resolve_database_url(settings.get("DATABASE_URL")))
         self.state = KnownState()
         self.seen_validators: dict[str, tuple[str, str | None, str | None]] = {}
