@@ -93,7 +93,7 @@ def test_application_matrix_with_rowspans_keys_every_cell():
 
 
 def test_blank_totals_are_not_assessable_not_failures():
-    report = extract(page(_application_matrix(lambda i, j: 0, total_blank=True)))
+    report = extract(page(_application_matrix(lambda _i, _j: 0, total_blank=True)))
     apps = cells(report, "applications")
     assert apps[("granted", "total")].value is None and apps[("granted", "natural_person")].value == 0
     by_rule = {(c.rule, c.scope): c.status for c in report.checks}
@@ -112,7 +112,7 @@ def test_a_wrong_total_fails_its_check_and_keeps_the_data():
 
 
 def test_missing_rows_leave_cells_absent_and_checks_not_assessable():
-    html = _application_matrix(lambda i, j: 1).replace("<td colspan=3>四、结转下年度继续办理</td>", "<td colspan=3>备注</td>")
+    html = _application_matrix(lambda _i, _j: 1).replace("<td colspan=3>四、结转下年度继续办理</td>", "<td colspan=3>备注</td>")
     report = extract(page(html))
     assert not any(c.row == "carried_forward" for c in report.cells)
     assert {c.status for c in report.checks if c.rule == "applications.balance"} == {"not_assessable"}

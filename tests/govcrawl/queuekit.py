@@ -141,16 +141,15 @@ def stop_worker(worker: subprocess.Popen) -> None:
             worker.wait()
 
 
-def queued_harvest_command(tmp_path: Path, site: Site, queue: Queue, database_url: str, *args: str,
-                           registry: str = "demo", wait_timeout: float = 150) -> list[str]:
+def queued_harvest_command(queue: Queue, database_url: str, *args: str, registry: str = "demo",
+                           wait_timeout: float = 150) -> list[str]:
     return [sys.executable, "-W", "error", "-m", "govcrawl.cli", "harvest", "--queue", queue.url,
             "--db", database_url, "--registry", registry, "--wait-timeout", str(wait_timeout), *args]
 
 
 def queued_harvest(tmp_path: Path, site: Site, queue: Queue, database_url: str, *args: str,
                    registry: str = "demo", timeout: float = 180) -> subprocess.CompletedProcess:
-    command = queued_harvest_command(tmp_path, site, queue, database_url, *args, registry=registry,
-                                     wait_timeout=timeout - 30)
+    command = queued_harvest_command(queue, database_url, *args, registry=registry, wait_timeout=timeout - 30)
     return subprocess.run(command, cwd=tmp_path, env=queue_env(site, queue), capture_output=True, text=True,
                           timeout=timeout, check=False)
 

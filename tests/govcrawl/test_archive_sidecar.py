@@ -63,7 +63,7 @@ def test_a_closed_file_replays_from_its_sidecar_exactly_as_from_a_scan(tmp_path,
     assert sidecar_path(path).is_file()
     by_scan = scanned(path)
 
-    def no_scan(self, path, records):
+    def no_scan(_self, path, _records):
         raise AssertionError(f"{path} was scanned although its sidecar matches it")
 
     monkeypatch.setattr(ArchiveIndex, "_scan_file", no_scan)

@@ -147,7 +147,7 @@ def test_serve_seeds_from_another_folder_serves_the_demo_site(tmp_path):
         server.stderr.close()
 
 
-def test_portal_check_shows_taken_skipped_and_pagination_from_an_archive(tmp_path, capsys):
+def test_portal_check_shows_taken_skipped_and_pagination_from_an_archive(capsys):
     assert main(["portal", "check", JLCITY_COLUMN, "--archive", "demo"]) == 0
     out = capsys.readouterr().out
     taken = out.split("taken as reports: ")[1]

@@ -105,7 +105,7 @@ def endless_page(url: str):
     return page(listing(extra=f'<div class="page"><a href="index_{number + 1}.html">下一页</a></div>'))
 
 
-def trs_page(url: str):
+def trs_page(_url: str):
     script = '<script>createPageHTML(10000000, 0, "index", "html");</script>'
     return page(listing(report_link("./202001/t20200114_1.html", "TRS"), extra=script))
 

@@ -143,7 +143,7 @@ LINQU_FILE = "P020230119385216704223.docx"
 def test_a_worker_killed_in_the_middle_of_a_portal_has_it_finished_by_another(tmp_path, queue, postgres_url):
     site = LoggedSite(tmp_path / "site", slow={LINQU_FILE: 4})
     first = start_worker(tmp_path, site, queue, postgres_url, "w1")
-    harvest = subprocess.Popen([*queued_harvest_command(tmp_path, site, queue, postgres_url, "--portal", "370724-xzf")],
+    harvest = subprocess.Popen([*queued_harvest_command(queue, postgres_url, "--portal", "370724-xzf")],
                                cwd=tmp_path, env=queue_env(site, queue), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     second = None

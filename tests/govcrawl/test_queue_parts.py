@@ -119,7 +119,7 @@ def test_two_processes_storing_the_same_reports_at_once_store_each_once(postgres
 
 
 @pytest.mark.parametrize("ci", [None, "true"])
-def test_without_redis_the_queue_tests_skip_with_the_reason_unless_ci(tmp_path, ci):
+def test_without_redis_the_queue_tests_skip_with_the_reason_unless_ci(ci):
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     env["GOVCRAWL_TEST_REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     if ci:
