@@ -91,7 +91,7 @@ class Server:
         log = self.log
 
         class Slow(_Handler):
-            def do_GET(self) -> None:
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 start = time.monotonic()
                 time.sleep(latency)
                 super().do_GET()

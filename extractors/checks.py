@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from . import templates as T
+from . import templates as T  # noqa: N812 - T.ACTIVE_ROW_INDEX: a namespace of constants
 from .model import Cell, Check
 from .normalize import no_space
 

@@ -27,15 +27,15 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def read_word97(body: bytes, *, format: str) -> Document:
+def read_word97(body: bytes, *, kind: str) -> Document:
     """A Document from DOC or WPS bytes; without LibreOffice, an empty Document whose warning says so."""
-    name = format.upper()
+    name = kind.upper()
     program = soffice()
     if program is None:
-        return Document(format, "", warnings=[f"{name} file: {NOT_INSTALLED}"])
+        return Document(kind, "", warnings=[f"{name} file: {NOT_INSTALLED}"])
     with tempfile.TemporaryDirectory(prefix="govcrawl-soffice-") as work:
         # Kingsoft .wps files are Word 97 binaries: named .doc so LibreOffice does not try its MS Works filter.
-        suffix = "doc" if _WORD_STREAM in body else format
+        suffix = "doc" if _WORD_STREAM in body else kind
         source = Path(work, f"input.{suffix}")
         source.write_bytes(body)
         command = [program, f"-env:UserInstallation={Path(work, 'profile').as_uri()}", "--headless", "--norestore",
@@ -44,7 +44,7 @@ def read_word97(body: bytes, *, format: str) -> Document:
         converted = Path(work, "out", "input.docx")
         if not converted.exists():
             raise ExtractError(f"{name} file is corrupt or unreadable: LibreOffice could not convert it")
-        document = read_docx(converted.read_bytes(), format=format)
+        document = read_docx(converted.read_bytes(), kind=kind)
     return document
 
 

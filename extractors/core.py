@@ -69,11 +69,11 @@ def read_file(body: bytes, kind: str) -> Document:
         if kind == "docx":
             return read_docx(body)
         if kind in ("doc", "wps"):
-            return read_word97(body, format=kind)
+            return read_word97(body, kind=kind)
         if kind == "xlsx":
             return read_xlsx(body)
         if kind in ("xls", "et"):
-            return read_xls(body, format=kind)
+            return read_xls(body, kind=kind)
     except ExtractError as exc:
         if str(exc).startswith(name.split()[0]):
             raise

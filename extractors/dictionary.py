@@ -15,7 +15,7 @@ from dataclasses import fields
 from functools import cache
 from pathlib import Path
 
-from . import templates as T
+from . import templates as T  # noqa: N812 - T.ACTIVE_ROW_INDEX: a namespace of constants
 from .checks import CHECK_RULES
 from .model import Cell, Report
 

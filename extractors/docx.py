@@ -38,9 +38,9 @@ _R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id
 MAX_DEPTH = 20  # tables nested in tables: real templates nest two deep; a deeper tree is hostile
 
 
-def read_docx(body: bytes, *, format: str = "docx") -> Document:
-    """A Document from DOCX bytes; `format` is what the file was before conversion (doc, wps)."""
-    name = format.upper()
+def read_docx(body: bytes, *, kind: str = "docx") -> Document:
+    """A Document from DOCX bytes; `kind` is what the file was before conversion (doc, wps)."""
+    name = kind.upper()
     parts = open_package(body, name, _PARTS)
     chunks = _alt_chunks(body, parts, name)
     if "word/document.xml" not in parts:
@@ -55,7 +55,7 @@ def read_docx(body: bytes, *, format: str = "docx") -> Document:
     warnings = []
     if not reader.lines and any(n.startswith("word/media/") for n in member_names(body)):
         warnings.append(f"{name} file holds only images (scanned pages): no text, no OCR; the file is kept")
-    return Document(format, "\n".join(reader.lines), reader.tables, title_hint=_core_title(parts, name),
+    return Document(kind, "\n".join(reader.lines), reader.tables, title_hint=_core_title(parts, name),
                     warnings=warnings + reader.warnings)
 
 

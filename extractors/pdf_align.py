@@ -121,7 +121,7 @@ def _regions(lines, chunked, anchors, width, pitch):
     # which keys a flattened run of figures by the official order; a grid could not see a blank last cell.
     groups = [g for g in groups if len(g) >= 2]
     out: list[list[int]] = []
-    for n, group in enumerate(groups):
+    for group in groups:
         start, end = group[0], group[-1]
         floor = out[-1][1] + 1 if out else 0
         while start > floor and _tabular(chunked[start - 1], width) and (

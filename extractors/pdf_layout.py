@@ -255,8 +255,8 @@ def cell_text(items: list[Glyph]) -> str:
 def join_lines(parts) -> str:
     """Wrapped lines joined: CJK and digits (`101` / `6` in a narrow cell is 1016) run on; Latin words keep a space."""
     out = ""
-    for part in parts:
-        part = part.strip()
+    for raw in parts:
+        part = raw.strip()
         if out and out[-1].isascii() and out[-1].isalpha() and part[:1].isascii() and part[:1].isalpha():
             out += " "
         out += part

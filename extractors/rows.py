@@ -231,10 +231,10 @@ def _table_text(shown: list[list[str]], header_at: int | None) -> str:
     width, a `|---|` line under the header row."""
     width = max(map(len, shown), default=0)
     lines = []
-    for r, line in enumerate(shown):
-        if not any(line):
+    for r, row in enumerate(shown):
+        if not any(row):
             continue
-        line = line + [""] * (width - len(line))
+        line = row + [""] * (width - len(row))
         lines.append("| " + " | ".join(line) + " |")
         if r == header_at:
             lines.append("|" + "---|" * len(line))

@@ -85,8 +85,8 @@ def _merged_ranges(parts: dict[str, bytes]) -> dict[str, list[tuple[int, int, in
     return ranges
 
 
-def read_xls(body: bytes, *, format: str = "xls") -> Document:
-    name = format.upper()
+def read_xls(body: bytes, *, kind: str = "xls") -> Document:
+    name = kind.upper()
     try:
         book = xlrd.open_workbook(file_contents=body, formatting_info=True, logfile=io.StringIO(), on_demand=True)
     except (xlrd.XLRDError, CompDocError, AssertionError, IndexError, KeyError, ValueError, TypeError,
@@ -107,23 +107,23 @@ def read_xls(body: bytes, *, format: str = "xls") -> Document:
         raise ExtractError(f"{name} file is truncated or corrupt ({type(exc).__name__}: {exc})") from None
     finally:
         book.release_resources()
-    return _document(format, sheets, None)
+    return _document(kind, sheets, None)
 
 
-def _document(format: str, sheets, title: str | None) -> Document:
+def _document(kind: str, sheets, title: str | None) -> Document:
     lines, tables = [], []
     for values, merged in sheets:
         grid = Grid()
         covered: dict[tuple[int, int], tuple[int, int]] = {}  # every cell of a merged range -> its top-left
         spans = {}
         used_width = max(map(len, values), default=0)
-        for r0, c0, height, width in merged:
+        for r0, c0, rows, cols in merged:
             # Clipped to the cells the sheet has: a hostile range (A1:XFD1048576) must not expand.
-            height, width = min(height, len(values) - r0), min(width, used_width - c0)
+            height, width = min(rows, len(values) - r0), min(cols, used_width - c0)
             if height <= 0 or width <= 0:
                 continue
             if len(covered) + height * width > MAX_CELLS:
-                raise ExtractError(f"{format.upper()} file: merged ranges cover more than {MAX_CELLS} cells")
+                raise ExtractError(f"{kind.upper()} file: merged ranges cover more than {MAX_CELLS} cells")
             spans[(r0, c0)] = (height, width)
             for r in range(r0, r0 + height):
                 for c in range(c0, c0 + width):
@@ -142,7 +142,7 @@ def _document(format: str, sheets, title: str | None) -> Document:
             if texts:  # a sheet has no prose: its one-cell rows (title, 填报单位, notes) are its text lines
                 lines.append(texts[0] if len(texts) == 1 else row_line(texts))
         tables.append(grid.rows(len(values)))
-    return Document(format, "\n".join(lines), tables, title_hint=squash(title) if title else None)
+    return Document(kind, "\n".join(lines), tables, title_hint=squash(title) if title else None)
 
 
 def _text(value) -> str:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from difflib import SequenceMatcher
 
-from . import templates as T
+from . import templates as T  # noqa: N812 - T.ACTIVE_ROW_INDEX: a namespace of constants
 from .model import Cell
 from .normalize import label_core, no_space, ordinal_kind
 from .rows import Row

@@ -89,7 +89,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-class ExtractionCrashed(Exception):
+class ExtractionCrashed(Exception):  # noqa: N818 - the name says what went wrong
     """An error from the extractor that cannot travel back to the crawl process as itself."""
 
 

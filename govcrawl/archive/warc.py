@@ -50,7 +50,7 @@ CRAWL_FILE = re.compile(r"^(govcrawl-\d{8}T\d{6}Z-\d+)-\d+\.warc(?:\.gz)?$")
 HOP_BY_HOP_DROPPED = {"transfer-encoding"}
 
 
-class TruncatedRecord(ValueError):
+class TruncatedRecord(ValueError):  # noqa: N818 - the name says what went wrong
     """A WARC record cut short (its gzip member or its block is incomplete): it must not be served."""
 
     def __init__(self, file: str, offset: int, url: str | None) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from w3lib.url import safe_url_string
 
-from extractors import __version__ as EXTRACTOR_VERSION
+from extractors import __version__ as EXTRACTOR_VERSION  # noqa: N812 - a constant here
 from govcrawl.db import models as m
 from govcrawl.db import versions
 from govcrawl.db.attachments import file_record, join_reports

@@ -15,7 +15,7 @@ import socket
 from pathlib import Path
 
 
-class HarvestLocked(RuntimeError):
+class HarvestLocked(RuntimeError):  # noqa: N818 - the name says what went wrong
     """Another harvest holds the lock; the message names it."""
 
 

@@ -23,10 +23,10 @@ def test_variant(name):
     problems = []
     for key, want in spec["expect"].items():
         if "|" in key:
-            want = None if want is None else parse_value(want.replace("&nbsp;", ""), money=True)
+            value = None if want is None else parse_value(want.replace("&nbsp;", ""), money=True)
             got = cells.get(key, "absent")
-            if got != want:
-                problems.append(f"{key}: want {want!r}, got {got!r}")
+            if got != value:
+                problems.append(f"{key}: want {value!r}, got {got!r}")
         elif key == "text_has":
             if want not in report.text:
                 problems.append(f"text lacks {want!r}")

@@ -27,7 +27,7 @@ class Site:
         from govcrawl.seedsite.server import _Handler, serve
 
         class SlowHandler(_Handler):
-            def do_GET(self) -> None:
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 # a slow portal: a harvest can be stopped in the middle
                 time.sleep(delay + sum(v for k, v in (slow or {}).items() if self.path.endswith(k)))
                 super().do_GET()

@@ -83,7 +83,7 @@ class LoggedSite(Site):
         lock = threading.Lock()
 
         class LoggingHandler(_Handler):
-            def do_GET(self) -> None:
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 start = time.monotonic()
                 started.append(self.path)
                 time.sleep(delay + sum(v for k, v in (slow or {}).items() if self.path.endswith(k)))

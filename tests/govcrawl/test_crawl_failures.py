@@ -26,7 +26,7 @@ LIST = """<html><head><meta charset="utf-8"><title>年度报告</title></head><b
 
 
 class SlowHandler(_Handler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
         if self.path.endswith("t20200114_3.html"):
             time.sleep(3)  # longer than the crawl's DOWNLOAD_TIMEOUT
         super().do_GET()

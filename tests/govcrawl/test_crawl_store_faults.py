@@ -17,7 +17,7 @@ PORTALS = ("220200-szf", "220300-szf", "350128-gwh", "370724-xzf")
 
 def several_portals_batch() -> list[FetchedPage]:
     batch = []
-    for i, portal in enumerate(PORTALS):
+    for portal in PORTALS:
         for j in range(3):
             url = f"http://www.{portal}.gov.cn/ndbg/t2020_{j}.html"
             page = document(url, url.encode(), dataclasses.replace(report_2019(), url=url) if j else None)
