@@ -181,7 +181,7 @@ def _export(args) -> int:
                       "csv-wide": lambda e, o: write_wide_csv(e, o, labels=args.labels)}[args.format]
             encoding = "utf-8" if args.format == "jsonl" else "utf-8-sig"
             if args.out:
-                target = open(args.out, "w", encoding=encoding, newline="")  # noqa: SIM115
+                target = open(args.out, "w", encoding=encoding, newline="")  # noqa: SIM115 - entered just below
             else:
                 sys.stdout.reconfigure(encoding=encoding, newline="")
                 target = nullcontext(sys.stdout)

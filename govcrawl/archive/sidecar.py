@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 
 from govcrawl.items import WarcLocation
@@ -38,8 +37,9 @@ def write_sidecar(warc: Path, started: str, responses: list[tuple[str, WarcLocat
         partial = path.with_name(path.name + ".partial")
         with open(partial, "w", encoding="utf-8") as fh:
             fh.write(json.dumps(head) + "\n")
-            fh.writelines(json.dumps([url, loc.offset, loc.length, loc.record_id], ensure_ascii=False) + "\n" for url, loc in responses)
-        os.replace(partial, path)
+            fh.writelines(json.dumps([url, loc.offset, loc.length, loc.record_id], ensure_ascii=False) + "\n"
+                          for url, loc in responses)
+        partial.replace(path)
     except OSError as exc:
         logger.warning("No index written beside %s (%s); replay will scan the file", warc, exc)
 

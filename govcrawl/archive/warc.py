@@ -174,7 +174,7 @@ class ArchivedResponse:
 def read_response(location: WarcLocation, fh=None) -> ArchivedResponse:
     """The response record at `location`, body bytes exactly as stored (no content decoding)."""
     own = fh is None
-    fh = fh or open(location.file, "rb")  # noqa: SIM115
+    fh = fh or open(location.file, "rb")  # noqa: SIM115 - closed below when opened here
     try:
         fh.seek(location.offset)
         if location.length:
@@ -478,7 +478,7 @@ class ArchiveIndex:
             raise TruncatedRecord(location.file, location.offset, location.url or url)
         handle = self._handles.get(location.file)
         if handle is None:
-            handle = self._handles[location.file] = open(location.file, "rb")  # noqa: SIM115
+            handle = self._handles[location.file] = open(location.file, "rb")  # noqa: SIM115 - closed by close()
         return read_response(location, handle)
 
     def close(self) -> None:

@@ -13,6 +13,7 @@ import json
 import os
 import socket
 from pathlib import Path
+from typing import Self
 
 
 class HarvestLocked(RuntimeError):  # noqa: N818 - the name says what went wrong
@@ -26,7 +27,7 @@ class HarvestLock:
 
     def acquire(self) -> HarvestLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.path, "a+", encoding="utf-8")
+        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held, with the lock, until release()
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -55,7 +56,7 @@ class HarvestLock:
             self._fh.close()
             self._fh = None
 
-    def __enter__(self) -> HarvestLock:
+    def __enter__(self) -> Self:
         return self.acquire()
 
     def __exit__(self, *exc) -> None:

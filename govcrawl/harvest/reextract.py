@@ -193,7 +193,7 @@ def _read(row, by_record: dict[str, WarcLocation] | None, handles: dict, result:
     try:
         handle = handles.get(location.file)
         if handle is None:
-            handle = handles[location.file] = open(location.file, "rb")
+            handle = handles[location.file] = open(location.file, "rb")  # noqa: SIM115 - closed when the run ends
         archived = read_response(location, handle)
         body = content_decoded(archived.body, archived.headers)
     except (OSError, TruncatedRecord, ValueError, EOFError) as exc:

@@ -153,7 +153,7 @@ def run_site_crawl(tmp_path, site, *settings: str) -> subprocess.CompletedProces
 def _process_tree(root: int) -> dict[int, str]:
     """pid → start time (to tell a pid from its reuse) of `root` and every descendant, from /proc."""
     children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
+    for entry in os.listdir("/proc"):  # noqa: PTH208 - the names are the pids
         if entry.isdigit():
             try:
                 ppid = int(_stat(int(entry))[1])

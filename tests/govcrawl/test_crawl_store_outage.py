@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Self
 
 import pytest
 from crawlkit import REPO, crawl_env
@@ -109,7 +110,7 @@ class SqliteLock:
         time.sleep(self.seconds)
         self.connection.execute("COMMIT")
 
-    def __enter__(self) -> SqliteLock:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
