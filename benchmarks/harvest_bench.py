@@ -54,7 +54,7 @@ FAST = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CON
         "-s", "GOVCRAWL_PROXY_CHECKS_ADDRESSES=True")
 
 
-def _write(root: Path, url: str, body: bytes, headers: dict[str, str], gzip: bool) -> None:
+def _write(root: Path, url: str, body: bytes, headers: dict[str, str], *, gzip: bool) -> None:
     path = root / HOST / url.split(HOST + "/", 1)[1]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(body)

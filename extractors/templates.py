@@ -133,7 +133,7 @@ OTHER_OTHER_LABEL = "其他"
 _ROWS = tuple(APPLICATION_ROWS)
 APPLICATION_ROW_ORDER = {
     "2019": tuple(r for r in _ROWS if not r.startswith("other.")),
-    "2021": _ROWS[: _ROWS.index("other.unpaid_fee") + 1] + ("other.other",) + _ROWS[_ROWS.index("total"):],
+    "2021": (*_ROWS[: _ROWS.index("other.unpaid_fee") + 1], "other.other", *_ROWS[_ROWS.index("total"):]),
 }
 APPLICATION_ROW_ORDER["2021"] = tuple(r for r in APPLICATION_ROW_ORDER["2021"] if r != "other")
 

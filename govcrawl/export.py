@@ -20,7 +20,7 @@ from govcrawl.db import models as m
 
 CHUNK = 200
 
-def _value(value: float | None, is_integer: bool | None) -> int | float | None:
+def _value(value: float | None, is_integer: bool | None) -> int | float | None:  # noqa: FBT001 - a stored value
     if value is None:
         return None
     return int(value) if is_integer else value

@@ -71,14 +71,15 @@ def register(app: Celery) -> None:
     app.task(bind=True, name=TASK_NAME, max_retries=None)(crawl_portal)
 
 
-def crawl_portal(task, batch: str, portal: str, full: bool = False) -> str:
+def crawl_portal(task, batch: str, portal: str,
+                 full: bool = False) -> str:  # noqa: FBT001, FBT002 - Celery sends the arguments positionally
     setup = SETUP
     if setup is None:
         raise RuntimeError("the portal task runs only in `govcrawl worker`")
     config = setup.config
     client = redis.Redis.from_url(config.url)
     try:
-        return _guarded(task, setup, client, batch, portal, full)
+        return _guarded(task, setup, client, batch, portal, full=full)
     except Retry:
         raise
     except Exception as exc:
@@ -95,7 +96,7 @@ def crawl_portal(task, batch: str, portal: str, full: bool = False) -> str:
         client.close()
 
 
-def _guarded(task, setup: WorkerSetup, client: redis.Redis, batch: str, portal: str, full: bool) -> str:
+def _guarded(task, setup: WorkerSetup, client: redis.Redis, batch: str, portal: str, *, full: bool) -> str:
     config = setup.config
     if client.hexists(done_key(config, batch), portal):
         logger.info("Portal %s of batch %s was crawled already; not again", portal, batch)
@@ -114,7 +115,7 @@ def _guarded(task, setup: WorkerSetup, client: redis.Redis, batch: str, portal: 
     try:
         if client.hexists(done_key(config, batch), portal):
             return "done before"
-        result = _crawl(setup, lock, batch, portal, full)
+        result = _crawl(setup, lock, batch, portal, full=full)
         _record(client, config, batch, portal, result)
     finally:
         lock.release()
@@ -163,7 +164,7 @@ def _repair(mark: Path) -> list[str]:
     return notes
 
 
-def _crawl(setup: WorkerSetup, lock: HostLock, batch: str, portal: str, full: bool) -> dict[str, Any]:
+def _crawl(setup: WorkerSetup, lock: HostLock, batch: str, portal: str, *, full: bool) -> dict[str, Any]:
     archive = archive_folder(setup.data, batch, setup.name) / portal
     archive.mkdir(parents=True, exist_ok=True)
     mark = archive / CRAWLING_MARK

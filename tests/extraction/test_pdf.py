@@ -182,7 +182,7 @@ def test_text_drawn_as_outlines_is_no_text_layer():
         pdfium_c.FPDFPath_LineTo(path, x + 6, y + 10)
         pdfium_c.FPDFPath_LineTo(path, x + 12, y)
         pdfium_c.FPDFPath_Close(path)
-        pdfium_c.FPDFPath_SetDrawMode(path, pdfium_c.FPDF_FILLMODE_WINDING, False)
+        pdfium_c.FPDFPath_SetDrawMode(path, pdfium_c.FPDF_FILLMODE_WINDING, False)  # noqa: FBT003 - a C function
         pdfium_c.FPDFPage_InsertObject(page.raw, path)
     page.gen_content()
     out = io.BytesIO()

@@ -59,7 +59,7 @@ def test_annotated_signed_and_money_cells():
     assert (amount.value, amount.raw, amount.unit) == (25.1, "251000元", "万元")
 
 
-def _application_matrix(values, total_blank=False):
+def _application_matrix(values, *, total_blank=False):
     rows = []
     for i, label in enumerate(APPLICATION_LABELS):
         lead = ""

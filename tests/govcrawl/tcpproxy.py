@@ -47,8 +47,8 @@ class CuttableProxy:
         for thread in self._threads:
             thread.join(timeout=5)
 
-    def _spawn(self, target, *args) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)
+    def _spawn(self, target, *args, **kwargs) -> None:
+        thread = threading.Thread(target=target, args=args, kwargs=kwargs, daemon=True)
         thread.start()
         self._threads.append(thread)
 
@@ -65,10 +65,10 @@ class CuttableProxy:
             server = socket.create_connection(("127.0.0.1", self.target_port))
             with self._lock:
                 self._sockets |= {client, server}
-            self._spawn(self._pump, client, server, True)
-            self._spawn(self._pump, server, client, False)
+            self._spawn(self._pump, client, server, from_client=True)
+            self._spawn(self._pump, server, client, from_client=False)
 
-    def _pump(self, source: socket.socket, sink: socket.socket, from_client: bool) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, *, from_client: bool) -> None:
         try:
             while data := source.recv(65536):
                 if from_client and self.cut_at is None and self.cut_on in data:

@@ -44,7 +44,7 @@ def test_jsonl_has_the_extract_output_shape(filled_database, tmp_path):
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 2
     for record in records:
-        assert list(record) == EXTRACT_OUTPUT_KEYS + ["portal", "region", "fetched_at", "withdrawn_at"]
+        assert list(record) == [*EXTRACT_OUTPUT_KEYS, "portal", "region", "fetched_at", "withdrawn_at"]
         assert record["portal"] == "220200-szf" and record["fetched_at"] == FETCHED.isoformat() + "Z"
         assert record["region"] == "吉林省吉林市"
     report = next(r for r in records if r["report_year"] == 2019)

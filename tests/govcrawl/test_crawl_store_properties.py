@@ -18,7 +18,7 @@ from govcrawl.items import FetchedPage
 PAGE = st.tuples(st.integers(0, 4), st.integers(0, 2), st.booleans(), st.booleans())  # url, version, report?, failed?
 
 
-def fetched(url_no: int, version: int, is_report: bool, failed: bool) -> FetchedPage:
+def fetched(url_no: int, version: int, is_report: bool, failed: bool) -> FetchedPage:  # noqa: FBT001 - drawn tuples
     url = f"http://www.jlcity.gov.cn/zwgk/ndbg/t2020011{url_no}_{url_no}.html"
     if failed:
         return FetchedPage(portal_id=None, kind="document", url=url, error="TimeoutError: took too long")

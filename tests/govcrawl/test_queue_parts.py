@@ -67,7 +67,7 @@ def test_only_the_holder_renews_or_releases_and_a_dead_holders_lock_expires(clie
     assert client.get(f"{client.test_prefix}host:www.a.gov.cn").decode() == other.token
 
 
-def _store_reports(database_url: str, barrier, count: int, reverse: bool) -> None:
+def _store_reports(database_url: str, barrier, count: int, reverse: bool) -> None:  # noqa: FBT001 - Process args
     from test_crawl_store import document, report_2019
 
     from govcrawl.db.engine import make_engine
