@@ -102,7 +102,10 @@ def main() -> None:
             print(f"  {page.name[:70]:70} extract {ext[0]:7.2f} ms  trafilatura {traf[0]:7.2f} ms  "
                   f"ratio {ext[0] / traf[0]:5.2f}")
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    ratio = lambda label, side="trafilatura", k=0: figures[label]["extract"][k] / figures[label][side][k]
+
+    def ratio(label: str, side: str = "trafilatura", k: int = 0) -> float:
+        return figures[label]["extract"][k] / figures[label][side][k]
+
     print(f"load average {load_before:.2f} before, {load_after:.2f} after; peak RSS {peak_rss_mb:.0f} MB")
     print(f"ratio_cpu={ratio('all'):.3f} ratio_cpu_reports={ratio('reports'):.3f} ratio_cpu_other={ratio('other'):.3f} "
           f"ratio_cpu_fast={ratio('all', 'trafilatura_fast'):.3f} ratio_wall={ratio('all', k=1):.3f} "

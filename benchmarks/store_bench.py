@@ -127,7 +127,7 @@ def main() -> None:
             print(f"{side:>6}: {rows[side]} rows ({counts['reports']} reports, {counts['report_cells']} cells) "
                   f"in {seconds[side]:.2f} s = {rows[side] / seconds[side]:.0f} rows/s "
                   f"({seconds[side] * 1000 / args.reports:.2f} ms per page)")
-        assert rows["bulk"] == rows["insert"], "both sides must write the same rows"
+        assert rows["bulk"] == rows["insert"], "both sides must write the same rows"  # noqa: S101 - a sanity check
     finally:
         for store in stores.values():
             store.engine.dispose()

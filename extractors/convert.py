@@ -8,6 +8,7 @@ everything it wrote is removed afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -44,8 +45,7 @@ def read_word97(body: bytes, *, kind: str) -> Document:
         converted = Path(work, "out", "input.docx")
         if not converted.exists():
             raise ExtractError(f"{name} file is corrupt or unreadable: LibreOffice could not convert it")
-        document = read_docx(converted.read_bytes(), kind=kind)
-    return document
+        return read_docx(converted.read_bytes(), kind=kind)
 
 
 def _run(command: list[str], name: str, work: str) -> None:
@@ -58,8 +58,6 @@ def _run(command: list[str], name: str, work: str) -> None:
     except subprocess.TimeoutExpired:
         raise ExtractError(f"{name} file: LibreOffice did not finish converting it within {TIMEOUT_SECONDS} s") from None
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # our own group only: nothing of it may outlive the conversion
-        except ProcessLookupError:
-            pass
         process.wait()

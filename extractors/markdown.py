@@ -97,7 +97,7 @@ def inline(text: str) -> str:
 
 def _split_row(line: str) -> list[str]:
     body = line.strip()[1:-1]
-    return [cell for cell in re.split(r"(?<!\\)\|", body)]
+    return re.split(r"(?<!\\)\|", body)
 
 
 def grid_rows(table: list[list[str]]) -> list[Row]:

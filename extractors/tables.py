@@ -162,7 +162,7 @@ class TableReader:
                 self._enter("legacy")
             if core in T.APPLICATION_ROW_INDEX and self.table in (None, "active") and core not in ("总计", "其他处理"):
                 self._enter("applications")
-            if core in T.ACTIVE_ROW_INDEX and self.table not in ("active",):
+            if core in T.ACTIVE_ROW_INDEX and self.table != "active":
                 self._enter("active")
             if self.table == "applications":
                 if core in T.APPLICATION_GROUP_INDEX and position < len(row.labels) - 1:

@@ -305,7 +305,7 @@ APPLICATION_GROUP_INDEX = _index(APPLICATION_GROUPS)
 APPEAL_ROW_INDEX = _index(APPEAL_ROWS)
 APPEAL_COL_INDEX = _index(APPEAL_COLS)
 
-LEGACY_SECTION_INDEX: dict[str, str] = {label_core(l): s for s, _, labels, _ in LEGACY_SECTIONS for l in labels}
+LEGACY_SECTION_INDEX: dict[str, str] = {label_core(label): s for s, _, labels, _ in LEGACY_SECTIONS for label in labels}
 LEGACY_CHILD_INDEX: dict[tuple[str, str], LegacyRow] = {
     (row.section, label_core(label)): row for row in LEGACY_ROWS if row.key not in LEGACY_SECTION_KEYS for label in row.labels
 }

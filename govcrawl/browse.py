@@ -86,7 +86,7 @@ def metadata(database_name: str) -> dict:
               "row_label": "the row's Chinese label (data dictionary)",
               "col_label": "the column's Chinese label (data dictionary)"}
     columns = {
-        "reports": {k: v for k, v in REPORT_FIELDS.items()},
+        "reports": dict(REPORT_FIELDS),
         "report_cells": cells,
         "cells_labelled": {**cells, **labels, "region": "the portal's region (registry)",
                            "document_url": "the page or attached file the number was read from"},

@@ -132,9 +132,9 @@ def open_engine(url_arg: str | None, *, must_exist: bool):
 
     url = resolve_database_url(url_arg)
     parsed = make_url(url)
-    if must_exist and parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        if not Path(parsed.database).is_file():
-            raise ValueError(f"no database at {describe(url)} (run a crawl first, or pass --db)")
+    if (must_exist and parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+            and not Path(parsed.database).is_file()):
+        raise ValueError(f"no database at {describe(url)} (run a crawl first, or pass --db)")
     engine = make_engine(url)
     if must_exist and "reports" not in inspect(engine).get_table_names():
         raise ValueError(f"{describe(url)} holds no govcrawl tables (run `govcrawl migrate` or a crawl first)")

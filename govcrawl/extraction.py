@@ -33,7 +33,7 @@ _in_worker = False  # the thread executor (debugging) runs extract_page in the c
 
 
 def init_worker(crawl_pid: int, memory_limit_bytes: int, hook: str | None) -> None:
-    global _hook, _memory_limit, _in_worker
+    global _hook, _memory_limit, _in_worker  # noqa: PLW0603 - the worker process's own settings, set once
     _in_worker = True
     threading.Thread(target=_exit_with, args=(crawl_pid,), name="exit-with-crawl", daemon=True).start()
     _memory_limit = memory_limit_bytes

@@ -66,14 +66,15 @@ def check_column(url: str, *, archive: str | None = None, registry: str | None =
 
 def skipped_links(adapter, response: HtmlResponse, taken: set[str], pages: set[str]) -> dict[str, list[Link]]:
     """Every other anchor of the page, grouped by why the crawl does not follow it as a report."""
-    in_area = {link.url for link in adapter.links(response, adapter._list_area())}
+    area = adapter._list_area()  # noqa: SLF001 - what the crawl itself takes as the list area
+    in_area = {link.url for link in adapter.links(response, area)}
     skipped: dict[str, list[Link]] = defaultdict(list)
     seen = set(taken) | set(pages)
     for node in response.css("a[href]"):
         href = (node.attrib.get("href") or "").strip()
         if not href or href.lower().startswith(SKIPPED_SCHEMES):
             continue  # script, mail and in-page anchors: not pages at all
-        link = adapter._link(response, node)
+        link = adapter._link(response, node)  # noqa: SLF001 - as the crawl reads a link
         if link is None or link.url in seen:
             continue
         seen.add(link.url)
@@ -96,13 +97,14 @@ def find_portal(url: str, registry: str | None, portal_id: str | None) -> Portal
     root = registry or os.environ.get(REGISTRY_ENV)
     path = DEMO_REGISTRY if not root or (root in DEMO_NAMES and not Path(root).exists()) else Path(root)
     portals = load_registry(path)
+    # Also with --portal: fetch() must never be handed a file: (or any other) URL.
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r}: not an http(s) URL")
     if portal_id:
         if portal_id not in portals:
             raise ValueError(f"--portal {portal_id}: not in registry {path} (known: {', '.join(sorted(portals))})")
         return portals[portal_id]
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{url!r}: not an http(s) URL")
     for portal in portals.values():
         if url in portal.column_urls:
             return portal
@@ -134,7 +136,8 @@ def refuse_private_address(url: str, portal: PortalEntry) -> None:
 def fetch(url: str, portal: PortalEntry) -> tuple[int, dict[str, str], bytes]:
     """One polite GET (our User-Agent, no cookies); HTTP errors still show their page."""
     refuse_private_address(url, portal)
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
+    request_headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
+    request = urllib.request.Request(url, headers=request_headers)  # noqa: S310 - find_portal() admits only http(s)
     try:
         # A fresh opener reads the proxy environment now (urlopen's shared one keeps what it saw first).
         with urllib.request.build_opener().open(request, timeout=FETCH_TIMEOUT) as response:

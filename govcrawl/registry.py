@@ -122,7 +122,7 @@ def parse_entry(data: dict[str, Any], *, source: str, platforms) -> PortalEntry:
     if not isinstance(selectors, dict) or not all(isinstance(v, str) and v for v in selectors.values()):
         raise fail("selectors", "must be a table of non-empty CSS selector strings")
     if set(selectors) - SELECTOR_KEYS:
-        raise fail("selectors", f"unknown selector {sorted(set(selectors) - SELECTOR_KEYS)[0]!r} "
+        raise fail("selectors", f"unknown selector {min(set(selectors) - SELECTOR_KEYS)!r} "
                                 f"(allowed: {', '.join(sorted(SELECTOR_KEYS))})")
     for key, css in selectors.items():
         try:

@@ -111,10 +111,7 @@ class PlatformAdapter:
         """Absolute, de-duplicated links, in page order."""
         seen: dict[str, Link] = {}
         for anchor in response.css(css):
-            if anchor.root.tag != "a":
-                anchor_nodes = anchor.css("a[href]")
-            else:
-                anchor_nodes = [anchor]
+            anchor_nodes = anchor.css("a[href]") if anchor.root.tag != "a" else [anchor]
             for node in anchor_nodes:
                 if href_filter is not None and not href_filter(node.attrib.get("href") or ""):
                     continue

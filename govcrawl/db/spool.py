@@ -72,7 +72,7 @@ class Spool:
                               len(header) + len(record))
                     return
                 try:
-                    batch = pickle.loads(record)  # written by this crawler only (module docstring)
+                    batch = pickle.loads(record)  # noqa: S301 - written by this crawler only (module docstring)
                 except Exception as exc:
                     raise SpoolError(f"{path}: a record cannot be read ({type(exc).__name__}: {exc})") from exc
                 yield batch

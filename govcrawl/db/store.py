@@ -231,9 +231,9 @@ class Store:
                      if page_id not in existing]
             # RETURNING names exactly the reports this transaction inserted: their children cannot conflict
             # with anything, which is what lets them take the bulk path (govcrawl.db.bulk).
-            inserted = {page_id: report_id for page_id, report_id in conn.execute(
+            inserted = dict(conn.execute(
                 self._insert(m.Report).on_conflict_do_nothing().returning(m.Report.page_id, m.Report.id),
-                fresh).all()} if fresh else {}
+                fresh).all()) if fresh else {}
             versions.refresh_current(conn, (url_hash(reported[page_id].page.url) for page_id in inserted))
             children: dict[type, list[dict[str, Any]]] = {
                 m.ReportCell: [], m.ReportSection: [], m.CheckResult: [], m.ReportAttachment: []}
@@ -353,11 +353,12 @@ def _prepare(page: FetchedPage, run_id: int | None) -> _Prepared:
             one.report = _report_row(page, report, warnings)
             one.cell_count = len(report.cells)
             one.failed_checks = sum(c.status == "fail" for c in report.checks)
-        return one
     except Exception as exc:  # whatever one page holds must cost that page only
         error = f"not stored: its values could not be converted: {_one_line(exc)}"
         log.exception("Page %s %s", page.url, error)
         return _Prepared(page, (page.url, ""), _failed_row(page, run_id, error))
+    else:
+        return one
 
 
 def _failed_row(page: FetchedPage, run_id: int | None, error: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ with spidermon's plain MonitorRunner instead; its ItemValidationPipeline works u
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -128,8 +129,8 @@ class KeepResults(Action):
 
 
 class HarvestMonitors(MonitorSuite):
-    monitors = [StoredItemsMonitor, FinishReasonMonitor, FailedPagesMonitor, SilentPortalMonitor]
-    monitors_finished_actions = [KeepResults]
+    monitors: ClassVar[list] = [StoredItemsMonitor, FinishReasonMonitor, FailedPagesMonitor, SilentPortalMonitor]
+    monitors_finished_actions: ClassVar[list] = [KeepResults]
 
 
 class MonitorsExtension:

@@ -208,9 +208,10 @@ def _wait_renewing(child: subprocess.Popen, lock: HostLock) -> str | None:
     while True:
         try:
             child.wait(timeout=interval)
-            return None
         except subprocess.TimeoutExpired:
             pass
+        else:
+            return None
         try:
             if lock.renew():
                 continue

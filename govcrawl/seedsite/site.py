@@ -88,7 +88,7 @@ def render(resource: Resource, *, accept_encoding: str = "", if_none_match: str 
     names = {k.lower() for k, _ in headers}
     etag = next((v for k, v in headers if k.lower() == "etag"), None)
     if etag is None and resource.status == 200 and "last-modified" in names:
-        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        etag = '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest()[:16] + '"'
         headers.append(("ETag", etag))
     if if_none_match and etag and if_none_match == etag:
         kept = [(k, v) for k, v in headers if k.lower() in ("date", "etag", "server")]

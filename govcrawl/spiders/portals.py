@@ -200,7 +200,7 @@ class PortalsSpider(scrapy.Spider):
     def _page(self, response: Response) -> FetchedPage:
         info = response.meta.get(META_PAGE, {})
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
-        page = FetchedPage(
+        return FetchedPage(
             portal_id=info.get("portal"),
             kind=info.get("kind", "document"),
             url=response.meta.get("redirect_urls", [response.url])[0],  # the URL asked for, before redirects
@@ -215,7 +215,6 @@ class PortalsSpider(scrapy.Spider):
             parent_kind=info.get("parent_kind"),
             link_text=info.get("link_text"),
         )
-        return page
 
 
 def _describe_failure(failure: Failure) -> str:

@@ -53,4 +53,4 @@ def records() -> dict[str, dict]:
 
 if __name__ == "__main__":
     GOLDEN.write_text(json.dumps(records(), ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {GOLDEN}")
+    print(f"wrote {GOLDEN}")  # noqa: T201 - run as a script

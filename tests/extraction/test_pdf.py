@@ -192,7 +192,7 @@ def test_text_drawn_as_outlines_is_no_text_layer():
     assert document.warnings == ["scanned PDF: no text layer on 1 of 1 pages (OCR not available)"]
 
 
-@pytest.mark.parametrize("name, cause", [("bad_encrypted", "PDF is encrypted: it needs a password to open"),
+@pytest.mark.parametrize(("name", "cause"), [("bad_encrypted", "PDF is encrypted: it needs a password to open"),
                                          ("bad_truncated", "PDF is truncated")])
 def test_unreadable_pdfs_raise_extract_error_with_the_cause(name, cause):
     body = (PDFS / f"{name}.pdf").read_bytes()
@@ -205,7 +205,7 @@ def test_unreadable_pdfs_raise_extract_error_with_the_cause(name, cause):
 def test_not_a_pdf_and_corrupt_bytes():
     with pytest.raises(ExtractError, match="not a PDF"):
         read_pdf(b"<html>not a pdf</html>")
-    with pytest.raises(ExtractError, match="PDF is corrupt|PDF is truncated"):
+    with pytest.raises(ExtractError, match=r"PDF is corrupt|PDF is truncated"):
         read_pdf(b"%PDF-1.7\n" + bytes(range(256)) * 20 + b"\n%%EOF\n")
 
 
@@ -293,7 +293,7 @@ def test_cli_reads_pdfs_and_names_the_bad_one():
     assert run.stderr.decode().strip() == f"{bad}: PDF is encrypted: it needs a password to open"
 
 
-@pytest.mark.parametrize("name, page", [("006_2021", "006_2021_format"), ("000_pre2019", "000_gbk"),
+@pytest.mark.parametrize(("name", "page"), [("006_2021", "006_2021_format"), ("000_pre2019", "000_gbk"),
                                         ("004_varied_2019", "004_varied"), ("006_2021_borderless", "006_2021_format"),
                                         ("000_pre2019_borderless", "000_gbk"), ("004_varied_borderless", "004_varied")])
 def test_sections_and_checks_match_the_html_page_of_the_same_report(name, page):

@@ -10,8 +10,7 @@ import pytest
 
 from extractors import extract
 from extractors.model import Report
-
-from ..conftest import PAGES, TEXTS
+from tests.conftest import PAGES, TEXTS
 
 
 def reports() -> list[Report]:
@@ -39,7 +38,7 @@ def test_to_dict_is_asdict_without_the_encoding(all_reports):
 
 def test_a_report_survives_pickling_with_every_leaf_intact(all_reports):
     for report in all_reports:
-        back = pickle.loads(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
+        back = pickle.loads(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))  # noqa: S301 - its own bytes
         assert back == report
         assert [type(c) for c in back.cells] == [type(c) for c in report.cells]
         for cell in back.cells[:1]:

@@ -20,7 +20,7 @@ def _survives(body: bytes) -> None:
     try:
         report = extract(body)
     except ExtractError as exc:
-        assert str(exc)
+        assert str(exc)  # noqa: PT017 - raising is allowed, not required: the message must say why
         return
     assert isinstance(report, Report)
     json.dumps(report.to_dict(), ensure_ascii=False)
@@ -120,14 +120,14 @@ def test_a_10_mb_page():
 
 
 def test_cli_reports_bad_files_and_goes_on(tmp_path):
-    good = TEXTS / sorted(p.name for p in TEXTS.glob("001_*.txt"))[0]
+    good = TEXTS / min(p.name for p in TEXTS.glob("001_*.txt"))
     empty = tmp_path / "empty.html"
     empty.write_bytes(b"")
     binary = tmp_path / "scan.pdf"
     binary.write_bytes(bytes(range(256)) * 20)  # no signature of any format: not text either
     missing = tmp_path / "missing.html"
     run = subprocess.run([sys.executable, "-m", "extractors", str(empty), str(good), str(binary), str(missing)],
-                         capture_output=True)
+                         capture_output=True, check=False)
     assert run.returncode == 1
     objects = [json.loads(line) for line in run.stdout.decode().splitlines()]
     assert [o["path"] for o in objects] == [str(good)]

@@ -58,7 +58,10 @@ def test_word_table_rows_lose_only_their_indentation_and_the_blank_spacer_row(na
     after = report.text.splitlines()
     assert [line for line in after if "|" not in line] == [line for line in before if "|" not in line]
     blank_row = re.compile(r"^[|\s]+$")
-    squashed = lambda line: re.sub(r"\s+", " ", line)
+
+    def squashed(line: str) -> str:
+        return re.sub(r"\s+", " ", line)
+
     assert [squashed(line) for line in before if not blank_row.match(line)] == [squashed(line) for line in after]
     assert [line for line in before if blank_row.match(line)] == ["|  |  |  |"]
     assert "| 其中:主动公开规范性文件数 | 条 | 1 |" in after

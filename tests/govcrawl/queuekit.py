@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,9 +41,10 @@ def redis_unreachable_reason(url: str) -> str | None:
     client = redis.Redis.from_url(url, socket_connect_timeout=3)
     try:
         client.ping()
-        return None
     except redis.RedisError as exc:
         return f"Redis is not reachable at {url}: {exc}"
+    else:
+        return None
     finally:
         client.close()
 
@@ -87,10 +88,8 @@ class LoggedSite(Site):
                 start = time.monotonic()
                 started.append(self.path)
                 time.sleep(delay + sum(v for k, v in (slow or {}).items() if self.path.endswith(k)))
-                try:
+                with suppress(BrokenPipeError, ConnectionResetError):  # a crawl killed while waiting for its answer
                     super().do_GET()
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # a crawl killed while waiting for its answer
                 # as a proxy the server sees absolute URLs; directly, the Host header names the host
                 host = (self.path.split("://", 1)[1].split("/", 1)[0] if "://" in self.path
                         else self.headers.get("Host", ""))

@@ -4,6 +4,7 @@ server. (Not in conftest.py: test modules import it by a unique name.)"""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -91,8 +92,6 @@ class CuttableProxy:
     def _close(self, sock: socket.socket) -> None:
         with self._lock:
             self._sockets.discard(sock)
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         sock.close()

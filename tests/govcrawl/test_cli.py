@@ -73,7 +73,7 @@ def test_govcrawl_crawl_replays_the_demo_from_another_folder_and_the_summary_end
     # Quiet start-up: our own lines and warnings only; the summary is the end of the log.
     assert not [line for line in lines if "[scrapy." in line or "[alembic" in line], lines
     assert len(lines) < 25, lines
-    summary = lines[[i for i, line in enumerate(lines) if "Replay finished" in line][0]:]
+    summary = lines[next(i for i, line in enumerate(lines) if "Replay finished" in line):]
     assert summary[0].endswith("Replay finished: 7 portal(s), 21 page(s), 8 report(s), 955 cell(s), "
                                "0 failed check(s), 2 failed page(s), 0 replay miss(es)")
     assert summary[1] == ("  new rows: 8 report(s), 955 cell(s), 21 page(s); "
@@ -115,8 +115,8 @@ def test_version_and_every_option_has_help(capsys):
     parser = build_parser()
 
     def check(p, name):
-        for action in p._actions:  # argparse keeps no public list of a parser's options
-            if action.dest in ("help",):
+        for action in p._actions:  # noqa: SLF001 - argparse keeps no public list of a parser's options
+            if action.dest == "help":
                 continue
             if action.__class__.__name__ == "_SubParsersAction":
                 for sub_name, sub in action.choices.items():

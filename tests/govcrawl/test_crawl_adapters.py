@@ -8,6 +8,8 @@ import tracemalloc
 
 import pytest
 from crawlkit import FIXTURE_PAGES, SEEDS
+from hypothesis import given
+from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 from w3lib.url import canonicalize_url
 
@@ -173,9 +175,6 @@ def test_report_links_to_other_hosts_are_kept_for_the_guard_to_refuse_with_a_row
     assert static_refusal(REGISTRY["220303-qzf"], link.url, 2083) == (
         "leaves the portal's hosts (www.tiedong.gov.cn)")
 
-
-from hypothesis import given
-from hypothesis import strategies as st
 
 NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
 

@@ -151,7 +151,7 @@ def test_export_names_a_missing_database(tmp_path, capsys):
 def test_export_names_an_unreachable_postgres_database_in_one_line(postgres_url, capsys):
     from sqlalchemy.engine import make_url
 
-    url = make_url(postgres_url).set(database="nonexist_db", password="s3cret")
+    url = make_url(postgres_url).set(database="nonexist_db", password="s3cret")  # noqa: S106 - must not be shown
     assert main(["export", "--db", url.render_as_string(hide_password=False)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -160,7 +160,7 @@ def test_export_names_an_unreachable_postgres_database_in_one_line(postgres_url,
     assert 'database "nonexist_db" does not exist' in err
 
 
-@pytest.mark.parametrize("url, cause", [("bogus://x", "Can't load plugin: sqlalchemy.dialects:bogus"),
+@pytest.mark.parametrize(("url", "cause"), [("bogus://x", "Can't load plugin: sqlalchemy.dialects:bogus"),
                                         ("bogus://u:s3cret@h/db", "Can't load plugin"),
                                         ("not a url", "Could not parse SQLAlchemy URL")])
 def test_export_names_an_unusable_database_url_in_one_line(url, cause, capsys):
@@ -172,7 +172,7 @@ def test_export_names_an_unusable_database_url_in_one_line(url, cause, capsys):
 
 def test_export_console_entry_point_prints_no_traceback_for_a_bad_database():
     result = subprocess.run([sys.executable, "-m", "govcrawl.cli", "export", "--db", "bogus://x"],
-                            cwd=REPO, env=crawl_env(), capture_output=True, timeout=60)
+                            cwd=REPO, env=crawl_env(), capture_output=True, timeout=60, check=False)
     assert result.returncode == 2 and result.stdout == b""
     assert result.stderr.decode().strip() == ("govcrawl export: cannot use database bogus://x: "
                                               "Can't load plugin: sqlalchemy.dialects:bogus")

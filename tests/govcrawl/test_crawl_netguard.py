@@ -13,7 +13,7 @@ from govcrawl.netguard import PortalGuardMiddleware, address_kind
     ("::ffff:127.0.0.1", "loopback"),  # an IPv4-mapped IPv6 address is the IPv4 address
     ("169.254.169.254", "link-local"), ("fe80::1", "link-local"),
     ("10.1.2.3", "private"), ("172.16.0.1", "private"), ("192.168.1.1", "private"), ("fd00::1", "private"),
-    ("0.0.0.0", "unspecified"), ("224.0.0.1", "multicast"), ("240.0.0.1", "reserved"),
+    ("0.0.0.0", "unspecified"), ("224.0.0.1", "multicast"), ("240.0.0.1", "reserved"),  # noqa: S104 - to classify
     ("100.64.0.1", "non-public"),  # carrier-grade NAT: neither private nor global
     ("202.108.22.5", None), ("2400:da00::6666", None),
 ])

@@ -74,7 +74,7 @@ def test_file_name_must_match_id_and_toml_must_parse(tmp_path):
         load_registry(write(tmp_path, GOOD, name="other"))
     broken = tmp_path / "broken"
     broken.mkdir()
-    with pytest.raises(RegistryError, match="broken.toml: not valid TOML"):
+    with pytest.raises(RegistryError, match=r"broken\.toml: not valid TOML"):
         load_registry(write(broken, "id = ", name="broken"))
 
 
@@ -82,7 +82,7 @@ def test_portal_selection():
     registry = load_registry(SEEDS / "portals")
     assert [p.id for p in select_portals(registry, "220300-szf,152501-szf")] == ["220300-szf", "152501-szf"]
     assert len(select_portals(registry, None)) == len(registry)
-    with pytest.raises(RegistryError, match="unknown portal id.*999999-x"):
+    with pytest.raises(RegistryError, match=r"unknown portal id.*999999-x"):
         select_portals(registry, "220300-szf,999999-x")
 
 

@@ -251,7 +251,7 @@ def test_migration_0002_backfills_url_hash_and_rekeys_pages(database_url):
     upgrade(engine)
     upgrade(engine)
     with engine.connect() as conn:
-        hashes = {h: u for h, u in conn.execute(text("SELECT content_hash, url_hash FROM pages")).all()}
+        hashes = dict(conn.execute(text("SELECT content_hash, url_hash FROM pages")).all())
         assert conn.execute(text("SELECT pages.content_hash FROM reports JOIN pages ON pages.id = reports.page_id"
                                  )).scalar_one() == "h1"
     assert hashes == {"h1": hashlib.sha256("http://x.gov.cn/年报.html".encode()).hexdigest(), "": hashes["h1"]}

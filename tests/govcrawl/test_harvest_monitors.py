@@ -3,6 +3,8 @@ that fails the night on any page that does not fit it."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from scrapy.utils.test import get_crawler
 from spidermon import MonitorSuite
 from spidermon.contrib.scrapy.pipelines import ItemValidationPipeline
@@ -15,7 +17,7 @@ from govcrawl.items import FetchedPage
 
 
 class Suite(MonitorSuite):
-    monitors = [harvest_monitors.StoredItemsMonitor]  # not imported by name: pytest would collect it
+    monitors: ClassVar[list] = [harvest_monitors.StoredItemsMonitor]  # not imported by name: pytest would collect it
 
 
 def _run(pages: list[FetchedPage]):
