@@ -98,7 +98,8 @@ def main() -> None:
               f"extract/trafilatura(fast=True): cpu {ms['extract'][0] / ms['trafilatura_fast'][0]:.3f}")
     if args.pages:
         for i, page in enumerate(pages):
-            ext, traf = per_page_ms(totals["extract"], [i], args.rounds), per_page_ms(totals["trafilatura"], [i], args.rounds)
+            ext = per_page_ms(totals["extract"], [i], args.rounds)
+            traf = per_page_ms(totals["trafilatura"], [i], args.rounds)
             print(f"  {page.name[:70]:70} extract {ext[0]:7.2f} ms  trafilatura {traf[0]:7.2f} ms  "
                   f"ratio {ext[0] / traf[0]:5.2f}")
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -71,13 +71,15 @@ def main() -> None:
     print(f"{len(bodies)} PDFs, {sum(pages)} pages, {args.rounds} rounds (CPU time)")
     for path, n, f, p in zip(PDFS, pages, full, plumber, strict=True):
         per = n * args.rounds
-        print(f"  {path.name:44} {n} pages  full {f / per:6.1f} ms/page  pdfplumber {p / per:6.1f} ms/page  ratio {f / p:5.2f}")
+        print(f"  {path.name:44} {n} pages  full {f / per:6.1f} ms/page  pdfplumber {p / per:6.1f} ms/page  "
+              f"ratio {f / p:5.2f}")
     full_ms = sum(full) / total_pages
     plumber_ms = sum(plumber) / total_pages
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"full extraction {full_ms:.1f} ms/page; pdfplumber extract_text {plumber_ms:.1f} ms/page; peak RSS {peak_rss_mb:.0f} MB")
-    print(f"pdf_ratio={full_ms / plumber_ms:.2f} full_ms_per_page={full_ms:.1f} pdfplumber_ms_per_page={plumber_ms:.1f} "
-          f"peak_rss_mb={peak_rss_mb:.0f}")
+    print(f"full extraction {full_ms:.1f} ms/page; pdfplumber extract_text {plumber_ms:.1f} ms/page; "
+          f"peak RSS {peak_rss_mb:.0f} MB")
+    print(f"pdf_ratio={full_ms / plumber_ms:.2f} full_ms_per_page={full_ms:.1f} "
+          f"pdfplumber_ms_per_page={plumber_ms:.1f} peak_rss_mb={peak_rss_mb:.0f}")
 
 
 if __name__ == "__main__":

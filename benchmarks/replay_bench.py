@@ -1,12 +1,14 @@
 """Replay throughput of the whole command: build a large archive, replay it through the real spider and
 pipelines into SQLite or PostgreSQL, and compare the rate with the bound the machine allows.
 
-    python benchmarks/replay_bench.py [--pages 1000 5000] [--db URL] [--workers N] [--keep DIR] [--reference DIR --rounds N]
+    python benchmarks/replay_bench.py [--pages 1000 5000] [--db URL] [--workers N] [--keep DIR]
+                                      [--reference DIR --rounds N]
 
 The archive holds one generated portal (TRS platform): a column of list pages (50 items each, paged by
 createPageHTML) and N document pages, taken in turn from every HTML layout the repository keeps (fixture pages,
 layout variants, the seed site's pages; about three in four are reports, the others notices, letters and
-lists) but the three that link report files, each with every table number varied and every URL distinct. Each run is `python -m scrapy crawl portals -a replay=...` in a fresh subprocess, as in
+lists) but the three that link report files, each with every table number varied and every URL distinct. Each
+run is `python -m scrapy crawl portals -a replay=...` in a fresh subprocess, as in
 production, against a fresh database (`--db`: a PostgreSQL server URL; each run creates and drops its own
 database there; default SQLite).
 
@@ -217,10 +219,12 @@ def replay(folder: Path, registry: Path, server_url: str | None, workers: int, c
     print(f"  {pages} pages in {wall:.1f}s for the whole command (crawl alone {stats['elapsed_time_seconds']:.1f}s); "
           f"{reports} reports, {cells} cells stored; {stats.get('govcrawl/extract/failed', 0)} failed")
     print(f"  extraction: {cpu_ms:.2f} ms CPU/page in the workers ({worker_wall_ms:.2f} ms wall); "
-          f"store: {store_ms:.2f} ms/page ({store_cpu_ms:.2f} ms CPU, writer thread) in {stats.get('govcrawl/store/batches', 0)} batches")
+          f"store: {store_ms:.2f} ms/page ({store_cpu_ms:.2f} ms CPU, writer thread) "
+          f"in {stats.get('govcrawl/store/batches', 0)} batches")
     main_ms, other_ms = (run[k] * 1000 / max(pages, 1) for k in ("main_cpu", "other_cpu"))
     print(f"  CPU per page: crawler process {main_ms:.2f} ms, worker processes {other_ms:.2f} ms (extraction "
-          f"and pickling); {(run['main_cpu'] + run['other_cpu']) / wall:.2f} of {os.cpu_count()} cores busy with this run")
+          f"and pickling); {(run['main_cpu'] + run['other_cpu']) / wall:.2f} of {os.cpu_count()} cores busy "
+          f"with this run")
     print(f"  rate {rate:.1f} pages/s; bound {workers} workers x 1000 / {cpu_ms:.2f} ms = {bound:.1f} pages/s; "
           f"ratio {rate / bound:.2f}")
     # The bound above leaves out the crawler's own CPU; where workers x cores, the cores cannot give more than
@@ -229,9 +233,11 @@ def replay(folder: Path, registry: Path, server_url: str | None, workers: int, c
     cpu_bound = cores * 1000 / (main_ms + other_ms)
     print(f"  CPU bound: {cores} cores x 1000 / {main_ms + other_ms:.2f} ms (all processes' CPU per page) = "
           f"{cpu_bound:.1f} pages/s; ratio {rate / cpu_bound:.2f}")
-    print(f"  memory: process tree peak {peak_sum_kb / 1024:.0f} MB, largest process {run['largest_kb'] / 1024:.0f} MB; "
+    print(f"  memory: process tree peak {peak_sum_kb / 1024:.0f} MB, "
+          f"largest process {run['largest_kb'] / 1024:.0f} MB; "
           f"load average {load_before:.2f} before, {load_after:.2f} after")
-    return rate, f"pages_per_s={rate:.1f} bound_ratio={rate / bound:.2f} peak_rss_mb={peak_sum_kb / 1024:.0f} pages={pages}"
+    return rate, (f"pages_per_s={rate:.1f} bound_ratio={rate / bound:.2f} peak_rss_mb={peak_sum_kb / 1024:.0f} "
+                  f"pages={pages}")
 
 
 def main() -> None:

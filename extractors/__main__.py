@@ -12,7 +12,8 @@ from .core import ExtractError, extract
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m extractors", description=__doc__)
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="a report file (HTML, text, PDF, DOCX, DOC, WPS, XLSX, XLS); - reads standard input")
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="a report file (HTML, text, PDF, DOCX, DOC, WPS, XLSX, XLS); - reads standard input")
     parser.add_argument("--url", help="the URL the page was fetched from (resolves attachment links)")
     parser.add_argument("--encoding", help="decode the input with this encoding instead of detecting it")
     args = parser.parse_args(argv)

@@ -84,13 +84,15 @@ def _applications(v: _Values, generation: str) -> list[Check]:
     present_rows = [r for r in rows if any(v.has("applications", r, c) for c in T.APPLICANT_ORDER)]
     if not present_rows:
         return []
-    results = [r for r in rows if r in ("granted", "partial") or r.split(".")[0] in ("denied", "unable", "not_processed", "other")]
+    results = [r for r in rows
+               if r in ("granted", "partial") or r.split(".")[0] in ("denied", "unable", "not_processed", "other")]
     out = []
     for col in T.APPLICANT_ORDER:
         def get(row: str, col: str = col) -> Number | None:
             return v.get("applications", row, col)
 
-        out.append(_equation("applications.balance", col, [get("new"), get("carried_over")], [get("total"), get("carried_forward")]))
+        out.append(_equation("applications.balance", col, [get("new"), get("carried_over")],
+                             [get("total"), get("carried_forward")]))
         out.append(_equation("applications.results_sum", col, [get("total")], [get(r) for r in results]))
     for row in present_rows:
         parts = [v.get("applications", row, c) for c in T.APPLICANT_ORDER[:-1]]
@@ -124,7 +126,8 @@ def _active(v: _Values) -> list[Check]:
     for row in ("regulations", "normative_docs"):
         published, total = v.get("active", row, "published"), v.get("active", row, "published_total")
         if published is not None and total is not None and total < published:
-            out.append(Check("active.published_total", row, "warn", f"对外公开总数量 {_fmt(total)} < 本年新公开数量 {_fmt(published)}"))
+            out.append(Check("active.published_total", row, "warn",
+                             f"对外公开总数量 {_fmt(total)} < 本年新公开数量 {_fmt(published)}"))
     return out
 
 
@@ -132,7 +135,8 @@ _LEGACY_SUMS = (
     ("legacy.received_sum", "requests.received", ("in_person", "fax", "online", "email", "letter", "other")),
     ("legacy.closed_sum", "requests.closed", ("on_time", "extended")),
     ("legacy.answered_sum", "requests.answered",
-     ("already_public", "granted", "partial", "denied", "not_this_agency", "not_exist", "change_advised", "other_channel", "other")),
+     ("already_public", "granted", "partial", "denied", "not_this_agency", "not_exist", "change_advised",
+      "other_channel", "other")),
     ("legacy.denied_sum", "requests.answered.denied",
      ("state_secret", "trade_secret", "privacy", "security_stability", "not_gov_info", "other_law")),
     ("legacy.review_sum", "review.total", ()),
@@ -154,13 +158,15 @@ def _legacy(v: _Values) -> list[Check]:
         keys = [k for k in keys if v.has("legacy", k, "value")]
         if not keys:
             continue
-        out.append(_equation(rule, "value", [v.get("legacy", total, "value")], [v.get("legacy", k, "value") for k in keys]))
+        out.append(_equation(rule, "value", [v.get("legacy", total, "value")],
+                             [v.get("legacy", k, "value") for k in keys]))
     return out
 
 
 # Figures the prose states and the cell that should say the same.
 _PROSE_FIGURES = (
-    (re.compile(r"(?:共|累计)?(?:主动)?公开(?:政府|各类)?信息(?:总数为|总数|共计|共)?(\d+)条"), (("legacy", "active.total", "value"),)),
+    (re.compile(r"(?:共|累计)?(?:主动)?公开(?:政府|各类)?信息(?:总数为|总数|共计|共)?(\d+)条"),
+     (("legacy", "active.total", "value"),)),
     (re.compile(r"未收到(?:任何形式的)?(?:政府信息公开|依申请公开|信息公开)?申请"),
      (("legacy", "requests.received", "value"), ("applications", "new", "total"))),
     (re.compile(r"(?:共|累计)?(?:收到|受理)(?:政府信息公开|依申请公开)?申请(?:共计|共)?(\d+)件"),
@@ -182,9 +188,11 @@ def _prose(v: _Values, text: str) -> list[Check]:
                 continue
             scope = f"{table}.{row}.{col}"
             if cell == said:
-                out.append(Check("prose_vs_table", scope, "pass", f"prose {m.group(0)!r} agrees with the table ({_fmt(cell)})"))
+                out.append(Check("prose_vs_table", scope, "pass",
+                                 f"prose {m.group(0)!r} agrees with the table ({_fmt(cell)})"))
             else:
-                out.append(Check("prose_vs_table", scope, "warn", f"prose {m.group(0)!r} says {said}, the table says {_fmt(cell)}"))
+                out.append(Check("prose_vs_table", scope, "warn",
+                                 f"prose {m.group(0)!r} says {said}, the table says {_fmt(cell)}"))
     return out
 
 
@@ -200,7 +208,8 @@ def carried_over_against_last_year(this_year: Sequence[Cell], last_year: Sequenc
             continue
         now, before = over[col], forward[col]
         if now is None or before is None:
-            checks.append(Check("applications.carried_over_vs_last_year", col, "not_assessable", "operand missing or blank"))
+            checks.append(Check("applications.carried_over_vs_last_year", col, "not_assessable",
+                                "operand missing or blank"))
         elif now == before:
             checks.append(Check("applications.carried_over_vs_last_year", col, "pass", f"{_fmt(now)} = {_fmt(before)}"))
         else:

@@ -30,7 +30,8 @@ def is_chrome(line: str) -> bool:
 def is_info_line(line: str) -> bool:
     """`来源：… 发布日期：…` under a title: metadata, captured before the line is dropped."""
     s = line.strip()
-    return len(s) < 120 and "|" not in s and "。" not in s and _INFO_LINE.search(s) is not None and not s.startswith(("一、", "（", "("))
+    return (len(s) < 120 and "|" not in s and "。" not in s and _INFO_LINE.search(s) is not None
+            and not s.startswith(("一、", "（", "(")))
 
 
 def clean_lines(text: str, title: str | None = None) -> str:

@@ -18,8 +18,9 @@ from .model import Attachment
 from .normalize import squash
 
 # Content containers of the CMS families behind Chinese government portals, most specific first.
-_CONTAINER_CLASSES = ("trs_editor", "trs_ueditor", "ucapcontent", "article-content", "article_content", "articlecontent",
-                      "bt_content", "news_content", "pages_content", "content_text", "detail-content", "zw", "view")
+_CONTAINER_CLASSES = ("trs_editor", "trs_ueditor", "ucapcontent", "article-content", "article_content",
+                      "articlecontent", "bt_content", "news_content", "pages_content", "content_text", "detail-content",
+                      "zw", "view")
 _CONTAINER_IDS = ("zoom", "zoomcon", "ucapcontent", "ucap-content", "fontzoom", "article-content", "content_text", "nr")
 _ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|zip|rar|jpe?g|png|gif|tiff?)$", re.IGNORECASE)
 _MIN_BODY = 120  # chars of own text below which a page is a shell around its attachment(s)
@@ -93,7 +94,8 @@ CONTAINER_OPTIONS = {"include_tables": True, "include_comments": False, "favor_r
                      "fast": True}
 
 
-def _container_text(container: lxml_html.HtmlElement, tables: Sequence[tuple[lxml_html.HtmlElement, str]]) -> str | None:
+def _container_text(container: lxml_html.HtmlElement,
+                    tables: Sequence[tuple[lxml_html.HtmlElement, str]]) -> str | None:
     options = CONTAINER_OPTIONS
     tree = copy.deepcopy(container)
     if not tables:

@@ -40,7 +40,8 @@ def read_word97(body: bytes, *, kind: str) -> Document:
         source = Path(work, f"input.{suffix}")
         source.write_bytes(body)
         command = [program, f"-env:UserInstallation={Path(work, 'profile').as_uri()}", "--headless", "--norestore",
-                   "--nolockcheck", "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(Path(work, "out")), str(source)]
+                   "--nolockcheck", "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(Path(work, "out")),
+                   str(source)]
         _run(command, name, work)
         converted = Path(work, "out", "input.docx")
         if not converted.exists():
@@ -56,7 +57,8 @@ def _run(command: list[str], name: str, work: str) -> None:
     try:
         process.wait(timeout=TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
-        raise ExtractError(f"{name} file: LibreOffice did not finish converting it within {TIMEOUT_SECONDS} s") from None
+        raise ExtractError(
+            f"{name} file: LibreOffice did not finish converting it within {TIMEOUT_SECONDS} s") from None
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # our own group only: nothing of it may outlive the conversion

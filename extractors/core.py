@@ -27,7 +27,8 @@ from .tables import TableReader, detect_generation
 _HTML_SNIFF = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|div|table|p|meta|title)\b", re.IGNORECASE)
 # A letter or notice opens with its own title (`关于…的通知`) and its addressee (`各镇（街道）、县政府各部门：`,
 # `县政务公开办公室：`); a report does neither.
-_ADDRESSEE = re.compile(r"^(?:(?:各|有关)[^。|]{1,60}|[^。，,|:：]{2,30}(?:办公室|人民政府|政府|局|委员会|委|厅|部门|单位))[:：]$")
+_ADDRESSEE = re.compile(r"^(?:(?:各|有关)[^。|]{1,60}|"
+                        r"[^。，,|:：]{2,30}(?:办公室|人民政府|政府|局|委员会|委|厅|部门|单位))[:：]$")
 _LETTER_TITLE = re.compile(r"^关于.{2,80}的(?:函|复函|通知|批复|请示)$")
 
 

@@ -39,7 +39,8 @@ def header_charset(headers: dict[str, str] | None) -> str | None:
     return None
 
 
-def decode(body: bytes, headers: dict[str, str] | None = None, encoding: str | None = None) -> tuple[str, str, list[str]]:
+def decode(body: bytes, headers: dict[str, str] | None = None,
+           encoding: str | None = None) -> tuple[str, str, list[str]]:
     """Return (text, encoding used, warnings). Order: caller's encoding, BOM, <meta charset>, HTTP header, detection."""
     if not body or not body.strip():
         raise DecodeError("empty input")

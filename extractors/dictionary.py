@@ -73,7 +73,8 @@ def _rows_and_cols() -> dict[str, tuple[list[dict], list[dict]]]:
                    for k, v in T.ACTIVE_ROWS.items()]
     active_cols = [{"key": k, "label": _first(v), "labels": list(v), "unit": T.ACTIVE_UNITS[k],
                     "generations": [g for g, layout in T.ACTIVE_LAYOUT.items() if any(k in c for c in layout.values())],
-                    "rows": [r for r in T.ACTIVE_ROWS if any(k in layout.get(r, ()) for layout in T.ACTIVE_LAYOUT.values())]}
+                    "rows": [r for r in T.ACTIVE_ROWS
+                             if any(k in layout.get(r, ()) for layout in T.ACTIVE_LAYOUT.values())]}
                    for k, v in T.ACTIVE_COLS.items()]
     app_rows = []
     keys = list(T.APPLICATION_ROWS)
@@ -173,7 +174,8 @@ def render_markdown(data: dict | None = None) -> str:
            "record: [`extract-output.md`](extract-output.md)."), "",
            "## 1. Report generations (`generation`)", ""]
     out += _table(["generation", "report years", "tables"],
-                  [[f"`{g['key']}`", g["years"], ", ".join(f"`{t}`" for t in g["tables"])] for g in data["generations"]])
+                  [[f"`{g['key']}`", g["years"], ", ".join(f"`{t}`" for t in g["tables"])]
+                   for g in data["generations"]])
     out += ["## 2. Report-level fields", ""]
     out += _table(["field", "meaning"], [[f"`{f['key']}`", f["description"]] for f in data["report_fields"]])
     out += ["## 3. Cells", "", "Every number of a statistics table is one cell:", ""]
@@ -216,7 +218,8 @@ def write(out_dir: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m extractors.dictionary", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="docs", help="folder to write data-dictionary.md and .json into (default: docs)")
+    parser.add_argument("--out", default="docs",
+                        help="folder to write data-dictionary.md and .json into (default: docs)")
     args = parser.parse_args(argv)
     for path in write(Path(args.out)):
         print(f"wrote {path}", file=sys.stderr)  # noqa: T201 - the command line's report

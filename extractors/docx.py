@@ -49,7 +49,8 @@ def read_docx(body: bytes, *, kind: str = "docx") -> Document:
     body_el = root.find(f"{{{_W}}}body")
     if body_el is None:
         raise ExtractError(f"{name} file is corrupt (word/document.xml has no body)")
-    optional = {part: parse_xml(parts[part], part, name) for part in ("word/numbering.xml", "word/styles.xml") if part in parts}
+    optional = {part: parse_xml(parts[part], part, name)
+                for part in ("word/numbering.xml", "word/styles.xml") if part in parts}
     reader = _Reader(Numbering(optional.get("word/numbering.xml"), optional.get("word/styles.xml")), chunks)
     reader.blocks(body_el, 0)
     warnings = []

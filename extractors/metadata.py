@@ -11,7 +11,8 @@ from lxml import html as lxml_html
 from .normalize import no_space, squash
 
 REPORT_PHRASE = re.compile(r"(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)|年度报告")
-NOT_REPORT_TITLE = re.compile(r"(?:的函|复函|通知|公告|通报|意见|要点|落实情况|指南|目录|解读|征求|格式|模板|样表|范本)$"
+NOT_REPORT_TITLE = re.compile(r"(?:的函|复函|通知|公告|通报|意见|要点|落实情况|指南|目录|解读|征求|格式"
+                              r"|模板|样表|范本)$"
                               r"|对比|比对|对照")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _DATE_TEXT = r"\s*[:：]?\s*((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})"
@@ -23,7 +24,8 @@ _UPDATED = re.compile(r"更新(?:日期|时间)" + _DATE_TEXT)
 _SOURCE = re.compile(r"(?:信息来源|文章来源|来源)\s*[:：]\s*([^\s|:：]{2,40})")
 _FILLER = re.compile(r"填报单位\s*(?:\(盖章\))?\s*[:：]\s*([^\s|]{2,40})")
 _TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*(?:1\s*日)?\s*(?:起)?\s*(?:至|到|-|—|–|~|，?\s*截止(?:到)?)\s*(?:(?:19|20)\d{2}\s*年\s*)?12\s*月\s*(?:31\s*日)?")
+_PERIOD = re.compile(r"((?:19|20)\d{2})\s*年\s*1\s*月\s*(?:1\s*日)?\s*(?:起)?\s*"
+                     r"(?:至|到|-|—|–|~|，?\s*截止(?:到)?)\s*(?:(?:19|20)\d{2}\s*年\s*)?12\s*月\s*(?:31\s*日)?")
 _REPORT_YEAR_PHRASE = re.compile(r"((?:19|20)\d{2})\s*年度?\s*(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)")
 _TABLE_YEAR = re.compile(r"[(（]\s*((?:19|20)\d{2})\s*年度?\s*[)）]")
 _ANY_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -146,7 +148,8 @@ def report_year(title: str | None, text: str, today: dt.date | None = None) -> i
 
 
 _TITLE_TAIL = re.compile(r"^(?:(?:19|20)\d{2}年度?)?(?:关于)?[政府信息公开务工作年度的]*(?:报告|年报)$")
-_TITLE_HEAD = re.compile(r"(?:局|委|办|厅|府|院|会|部|室|中心|所|站|处|司|署|馆|区|县|市|州|盟|旗|镇|乡|街道|公司|集团|队)$|"
+_TITLE_HEAD = re.compile(r"(?:局|委|办|厅|府|院|会|部|室|中心|所|站|处|司|署|馆|区|县|市|州|盟|旗|镇|乡|街道"
+                         r"|公司|集团|队)$|"
                          r"(?:19|20)\d{2}\s*年")
 _NOT_TITLE = re.compile(r"[。，；;:：,|]|^附件|^[一二三四五六七八九十]+、")
 

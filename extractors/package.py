@@ -64,7 +64,8 @@ def member_names(body: bytes) -> list[str]:
 
 def _check_ratio(member: zipfile.ZipInfo, name: str) -> None:
     if member.file_size > MAX_PART:
-        raise ExtractError(f"{name} file: part {member.filename} declares {member.file_size} bytes: refused as a zip bomb")
+        raise ExtractError(
+            f"{name} file: part {member.filename} declares {member.file_size} bytes: refused as a zip bomb")
     if member.compress_size and member.file_size > 1024 * 1024 and member.file_size / member.compress_size > MAX_RATIO:
         ratio = member.file_size // member.compress_size
         raise ExtractError(f"{name} file: part {member.filename} expands {ratio}x: refused as a zip bomb")

@@ -32,7 +32,9 @@ MAX_PAGES = 300  # annual reports run to 5-40 pages; beyond this a file is somet
 DEADLINE_SECONDS = 60.0
 
 # `- 3 -`, `—4—`, `第 3 页 共 9 页`, `3/9`: a page number, dropped wherever it sits; a bare number only in the margins.
-_DECORATED_FOOTER = re.compile(r"^(?:[-—–－―]+\s*\d{1,4}\s*[-—–－―]+|第\s*\d{1,4}\s*页(?:\s*[,，]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*[/／]\s*\d{1,4})$")
+_DECORATED_FOOTER = re.compile(r"^(?:[-—–－―]+\s*\d{1,4}\s*[-—–－―]+"
+                               r"|第\s*\d{1,4}\s*页(?:\s*[,，]?\s*共\s*\d{1,4}\s*页)?"
+                               r"|\d{1,4}\s*[/／]\s*\d{1,4})$")
 _BARE_NUMBER = re.compile(r"^\d{1,4}$")
 _MARGIN = 0.08  # share of the page height at the top and bottom where running headers and footers sit
 _UNMAPPED_SHARE = 0.2

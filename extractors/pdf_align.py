@@ -133,7 +133,8 @@ def _regions(lines, chunked, anchors, width, pitch):
         end = region[1]
         value_left = min(c.x0 for i in range(region[0], end + 1) for c in chunked[i] if c.value)
         while end < ceiling and _tabular(chunked[end + 1], width) and all(
-                c.x1 < value_left for c in chunked[end + 1]) and lines[end].bottom - lines[end + 1].bottom < 1.5 * pitch:
+                c.x1 < value_left for c in chunked[end + 1]) and (
+                lines[end].bottom - lines[end + 1].bottom < 1.5 * pitch):
             end += 1
         region[1] = end
     return [(start, end) for start, end in out]
@@ -229,7 +230,8 @@ def _grid(line_range: range, anchor_lines: list[int], chunked, pitch: float) -> 
         for run in _runs(items, pitch) if c1 == c0 and c0 < last_label_col else [items]:
             rows = [r for _, _, r in run]
             first, last = min(rows), max(rows)
-            if (last > first and all(len(t) <= _STACKED for _, t, _ in run) and not any(is_value_text(t) for _, t, _ in run)
+            if (last > first and all(len(t) <= _STACKED for _, t, _ in run)
+                    and not any(is_value_text(t) for _, t, _ in run)
                     and all(max(label_cols.get(r, {c0})) > c0 for r in range(first, last + 1))):
                 # a narrow group column: its short stacked lines are one label spanning the rows whose own
                 # labels stand to its right
@@ -285,7 +287,8 @@ def _label_edges(labels: list[_Chunk], value_left: float) -> list[float]:
 
 def _span(chunk: _Chunk, xs: list[float]) -> tuple[int, int]:
     cols = [i for i in range(len(xs) - 1) if chunk.x0 < xs[i + 1] - 1 and chunk.x1 > xs[i] + 1]
-    inside = [i for i in cols if min(chunk.x1, xs[i + 1]) - max(chunk.x0, xs[i]) > 0.3 * min(xs[i + 1] - xs[i], chunk.x1 - chunk.x0)]
+    inside = [i for i in cols
+              if min(chunk.x1, xs[i + 1]) - max(chunk.x0, xs[i]) > 0.3 * min(xs[i + 1] - xs[i], chunk.x1 - chunk.x0)]
     cols = inside or cols or [max(0, min(len(xs) - 2, sum(1 for x in xs[1:-1] if chunk.cx > x)))]
     return min(cols), max(cols)
 

@@ -17,7 +17,8 @@ from .document import ExtractError
 
 # Human names for warnings, keyed by the format code a Report carries.
 NAMES = {
-    "pdf": "PDF file", "docx": "DOCX file", "xlsx": "XLSX file", "doc": "DOC file", "wps": "WPS file", "xls": "XLS file",
+    "pdf": "PDF file", "docx": "DOCX file", "xlsx": "XLSX file", "doc": "DOC file", "wps": "WPS file",
+    "xls": "XLS file",
     "et": "ET file (WPS spreadsheet)", "ofd": "OFD file", "pptx": "PPTX file", "odf": "OpenDocument file",
     "zip": "ZIP archive", "rar": "RAR archive",
     "7z": "7z archive", "ole2": "OLE2 compound file", "png": "PNG image", "jpeg": "JPEG image", "gif": "GIF image",
@@ -75,7 +76,8 @@ def _ole2_kind(body: bytes) -> str:
     try:
         streams = {entry.name for entry in CompDoc(body, logfile=io.StringIO()).dirlist}
     except (CompDocError, IndexError, ValueError, EOFError, KeyError, AssertionError, struct.error) as exc:
-        raise ExtractError(f"OLE2 file (DOC, WPS or XLS) is truncated or corrupt ({type(exc).__name__}: {exc})") from None
+        raise ExtractError(
+            f"OLE2 file (DOC, WPS or XLS) is truncated or corrupt ({type(exc).__name__}: {exc})") from None
     if "EncryptedPackage" in streams:  # ECMA-376 encryption: the DOCX/XLSX is sealed inside an OLE2 file
         raise ExtractError("Office file is encrypted (password-protected): it cannot be read without the password")
     kingsoft = any(marker in body for marker in _KINGSOFT)

@@ -50,7 +50,8 @@ def lookup(index: dict[str, str], core: str | None) -> str | None:
         return None
     if core in index:
         return index[core]
-    fits = [(len(label), key) for label, key in index.items() if len(label) >= 4 and (label in core or (len(core) >= 4 and core in label))]
+    fits = [(len(label), key) for label, key in index.items()
+            if len(label) >= 4 and (label in core or (len(core) >= 4 and core in label))]
     if not fits:
         return _closest(index, core)
     longest = max(fits)[0]
@@ -171,7 +172,8 @@ class TableReader:
                     self.group = "other"
             if self.table == "active" and row.values and core in T.ACTIVE_COL_INDEX:
                 self.header_seq.append(core)
-            elif self.table == "active" and row.values and core not in T.ACTIVE_ROW_INDEX and position < len(row.labels) - 1:
+            elif (self.table == "active" and row.values and core not in T.ACTIVE_ROW_INDEX
+                  and position < len(row.labels) - 1):
                 self.header_seq.append(core)  # an unreadable header cell still holds its column's place
             row_label = core
         return row_label
@@ -196,7 +198,8 @@ class TableReader:
         key = (table, row, col)
         if key in self.cells and not (is_blank(self.cells[key].raw) and not is_blank(raw)):
             if self.cells[key].raw != raw:
-                self.warnings.append(f"duplicate cell {table}.{row}.{col}: kept {self.cells[key].raw!r}, ignored {raw!r}")
+                self.warnings.append(
+                    f"duplicate cell {table}.{row}.{col}: kept {self.cells[key].raw!r}, ignored {raw!r}")
             return
         if is_absurd(raw):
             self.warnings.append(f"cell {table}.{row}.{col}: {raw[:30]}… ({len(raw)} characters) is not a sane number: "
@@ -247,7 +250,8 @@ class TableReader:
                 self.warnings.append(f"applications row not recognised: {label}")
             return
         heading = T.APPLICATION_GROUP_INDEX.get(label or "")
-        if heading and all(is_blank(v.text) for v in row.values) and (heading != "other" or self.layout_generation == "2021"):
+        if (heading and all(is_blank(v.text) for v in row.values)
+                and (heading != "other" or self.layout_generation == "2021")):
             self.group = heading  # a group heading on a row of its own, its cells left empty
             return
         if key in ("new", "carried_over", "total", "carried_forward", "granted", "partial"):

@@ -218,7 +218,8 @@ _LEGACY_CHILDREN: dict[str, tuple[tuple[str, tuple[str, ...], str | None], ...]]
         ("requests.answered.already_public", ("属于已主动公开范围数",), "件"),
         ("requests.answered.granted", ("同意公开答复数",), "件"),
         ("requests.answered.partial", ("同意部分公开答复数",), "件"),
-        ("requests.answered.denied", ("不同意公开答复数", "不予公开答复数", "否决公开答复数", "否决公开答复总数"), "件"),
+        ("requests.answered.denied",
+         ("不同意公开答复数", "不予公开答复数", "否决公开答复数", "否决公开答复总数"), "件"),
         ("requests.answered.denied.state_secret", ("涉及国家秘密",), "件"),
         ("requests.answered.denied.trade_secret", ("涉及商业秘密",), "件"),
         ("requests.answered.denied.privacy", ("涉及个人隐私",), "件"),
@@ -269,7 +270,8 @@ _LEGACY_CHILDREN: dict[str, tuple[tuple[str, tuple[str, ...], str | None], ...]]
 
 LEGACY_ROWS: tuple[LegacyRow, ...] = tuple(
     [LegacyRow(key, section, labels, unit) for section, key, labels, unit in LEGACY_SECTIONS]
-    + [LegacyRow(key, section, labels, unit) for section, rows in _LEGACY_CHILDREN.items() for key, labels, unit in rows]
+    + [LegacyRow(key, section, labels, unit)
+       for section, rows in _LEGACY_CHILDREN.items() for key, labels, unit in rows]
 )
 LEGACY_SECTION_KEYS = {key for _, key, _, _ in LEGACY_SECTIONS}
 LEGACY_MONEY = {"fees.total", "org.budget"}
@@ -307,7 +309,8 @@ APPEAL_COL_INDEX = _index(APPEAL_COLS)
 
 LEGACY_SECTION_INDEX: dict[str, str] = {label_core(label): s for s, _, labels, _ in LEGACY_SECTIONS for label in labels}
 LEGACY_CHILD_INDEX: dict[tuple[str, str], LegacyRow] = {
-    (row.section, label_core(label)): row for row in LEGACY_ROWS if row.key not in LEGACY_SECTION_KEYS for label in row.labels
+    (row.section, label_core(label)): row
+    for row in LEGACY_ROWS if row.key not in LEGACY_SECTION_KEYS for label in row.labels
 }
 LEGACY_SECTION_ROW: dict[str, LegacyRow] = {row.section: row for row in LEGACY_ROWS if row.key in LEGACY_SECTION_KEYS}
 

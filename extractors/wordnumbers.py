@@ -60,7 +60,8 @@ class Numbering:
         self.counters: dict[str, list[int]] = {}
         self.style_numbers: dict[str, tuple[str, int]] = {}  # paragraph style -> (numId, ilvl)
         if numbering is not None:
-            abstract = {a.get(f"{{{_W}}}abstractNumId"): self._levels(a) for a in numbering.iterfind("w:abstractNum", _NS)}
+            abstract = {a.get(f"{{{_W}}}abstractNumId"): self._levels(a)
+                        for a in numbering.iterfind("w:abstractNum", _NS)}
             for num in numbering.iterfind("w:num", _NS):
                 ref = num.find("w:abstractNumId", _NS)
                 levels = dict(abstract.get(ref.get(_VAL) if ref is not None else None, {}))
@@ -74,7 +75,8 @@ class Numbering:
                 num_id = style.find("w:pPr/w:numPr/w:numId", _NS)
                 if num_id is not None:
                     level = style.find("w:pPr/w:numPr/w:ilvl", _NS)
-                    self.style_numbers[style.get(f"{{{_W}}}styleId")] = (num_id.get(_VAL), _int(level.get(_VAL)) if level is not None else 0)
+                    self.style_numbers[style.get(f"{{{_W}}}styleId")] = (
+                        num_id.get(_VAL), _int(level.get(_VAL)) if level is not None else 0)
 
     @staticmethod
     def _levels(abstract: etree._Element) -> dict[int, tuple[int, str, str]]:
@@ -99,7 +101,8 @@ class Numbering:
         text = levels[level][2]
         for shown in range(level, -1, -1):  # %1 … %9: the counter of each level, in that level's format
             start, fmt, _ = levels.get(shown, (1, "decimal", ""))
-            text = text.replace(f"%{shown + 1}", _format(counters[shown] + start - 1 if counters[shown] else start, fmt))
+            counter = counters[shown] + start - 1 if counters[shown] else start
+            text = text.replace(f"%{shown + 1}", _format(counter, fmt))
         return text
 
     def _number_of(self, p: etree._Element) -> tuple[str | None, int]:

@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--replay", metavar="PATH", help="answer every request from this WARC file or folder, never "
                                                         "the network; `demo` replays the demo's saved harvest")
     crawl.add_argument("--db", help=DB_HELP)
-    crawl.add_argument("--archive", metavar="FOLDER", help="where a live crawl writes its WARC files (default: ./archive)")
+    crawl.add_argument("--archive", metavar="FOLDER",
+                       help="where a live crawl writes its WARC files (default: ./archive)")
     crawl.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                        help="any other Scrapy or govcrawl setting (may be repeated)")
     crawl.add_argument("-L", "--loglevel", help="log level (default INFO; DEBUG shows Scrapy's own lines)")

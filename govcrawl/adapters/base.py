@@ -28,7 +28,8 @@ NEXT_PAGE_TEXTS = ("下一页", "下页", "尾页", "末页")
 PAGER_TEXT = re.compile(r"^(?:(?:下一?页|后一?页|尾页|末页|最后一?页|最末页)[>›»]{0,2}|[>›»]{1,2}\|?)$")
 PAGER_TEXT_TRIM = "[]【】()（）<>"
 # Elements that hold a list page's pagination: <div class="page">, <div id="page_div">, .pagination, .fenye ...
-PAGER_AREA = re.compile(r"(?<![a-z])pag(?:e|er|es|ing|ination|bar|list|nav)?(?![a-z])|fenye|fanye|paging", re.IGNORECASE)
+PAGER_AREA = re.compile(r"(?<![a-z])pag(?:e|er|es|ing|ination|bar|list|nav)?(?![a-z])|fenye|fanye|paging",
+                        re.IGNORECASE)
 INDEX_PAGE = re.compile(r"/index_\d+\.s?html?$")
 # 年度报告, 年报, and titles that drop 年度: 2017年政府信息公开报告 / 政府信息公开工作报告
 REPORT_TEXT = re.compile(r"年度报告|年报|信息公开(?:工作)?报告")

@@ -15,7 +15,8 @@ def add_commands(commands) -> dict:
                                         "(default: $GOVCRAWL_DATA_DIR or ./govcrawl-data)")
     harvest.add_argument("--portal", help="only these portals (comma-separated ids)")
     harvest.add_argument("--full", action="store_true", help="revalidate every stored URL, not only recent ones")
-    harvest.add_argument("--registry", help="portal registry folder (default: $GOVCRAWL_REGISTRY; `demo` names the demo portals)")
+    harvest.add_argument("--registry",
+                         help="portal registry folder (default: $GOVCRAWL_REGISTRY; `demo` names the demo portals)")
     harvest.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                          help="a Scrapy setting for this run (repeatable)")
     harvest.add_argument("--queue", metavar="URL", help="distributed: put the portals on this Redis task queue "

@@ -71,7 +71,8 @@ def format_table(figures: dict[str, dict[str, int]], monitors: list[dict[str, An
     widths = [max(len(str(r[i])) for r in (header, *rows, totals)) for i in range(len(header))]
 
     def line(cells) -> str:
-        return "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+        return "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
 
     out = [line(header), *(line(r) for r in rows), line(totals)]
     for result in monitors:

@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     outcome = crawl(database_url=args.db, archive=Path(args.archive), portals=args.portal, full=args.full,
                     settings=settings)
     Path(args.outcome).write_text(json.dumps({
-        "max_failed_ratio": _max_failed_ratio(settings), "run_id": outcome.run_id, "finish_reason": outcome.finish_reason, "figures": outcome.figures,
+        "max_failed_ratio": _max_failed_ratio(settings), "run_id": outcome.run_id,
+        "finish_reason": outcome.finish_reason, "figures": outcome.figures,
         "monitors": outcome.monitors, "error": outcome.error, "ok": outcome.ok}, default=str), encoding="utf-8")
     return 0 if outcome.ok else 1
 

@@ -109,7 +109,8 @@ def upgrade() -> None:
     sa.Column('scope', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('detail', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_check_results_report_id_reports'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_check_results_report_id_reports'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_check_results')),
     sa.UniqueConstraint('report_id', 'position', name=op.f('uq_check_results_report_id'))
     )
@@ -122,7 +123,8 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('url', sa.Text(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_report_attachments_report_id_reports'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_report_attachments_report_id_reports'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_report_attachments')),
     sa.UniqueConstraint('report_id', 'position', name=op.f('uq_report_attachments_report_id'))
     )
@@ -136,7 +138,8 @@ def upgrade() -> None:
     sa.Column('value_is_integer', sa.Boolean(), nullable=True),
     sa.Column('raw', sa.Text(), nullable=False),
     sa.Column('unit', sa.String(length=16), nullable=True),
-    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_report_cells_report_id_reports'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_report_cells_report_id_reports'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_report_cells')),
     sa.UniqueConstraint('report_id', 'table', 'row', 'col', name=op.f('uq_report_cells_report_id'))
     )
@@ -146,7 +149,8 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('heading', sa.Text(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_report_sections_report_id_reports'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_report_sections_report_id_reports'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_report_sections')),
     sa.UniqueConstraint('report_id', 'position', name=op.f('uq_report_sections_report_id'))
     )
