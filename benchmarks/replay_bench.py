@@ -8,9 +8,8 @@ The archive holds one generated portal (TRS platform): a column of list pages (5
 createPageHTML) and N document pages, taken in turn from every HTML layout the repository keeps (fixture pages,
 layout variants, the seed site's pages; about three in four are reports, the others notices, letters and
 lists) but the three that link report files, each with every table number varied and every URL distinct. Each
-run is `python -m scrapy crawl portals -a replay=...` in a fresh subprocess, as in
-production, against a fresh database (`--db`: a PostgreSQL server URL; each run creates and drops its own
-database there; default SQLite).
+run is `python -m scrapy crawl portals -a replay=...` in a fresh subprocess, as in production, against a fresh
+database (`--db`: a PostgreSQL server URL; each run creates and drops its own database there; default SQLite).
 
 Figures per run:
 - rate: document pages / wall time of the whole command (interpreter start-up, archive indexing, migrations,

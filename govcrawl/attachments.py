@@ -4,9 +4,8 @@ An attachment-only page (its text only points at the attached files) stands for 
 or the column's link to it, announces one: data-dictionary.md §2, "in the crawl, an attachment-only page and
 the attached report file together form one report". It stays a report when its file cannot be had (404,
 scanned, unsupported), with the page's metadata and no cells. An attached file the extractor could not read text
-from is a failed page
-carrying the extractor's reason. A file the column links itself is a report of its own, titled as the column
-lists it (the file's first lines are often only 政府信息公开工作年度报告).
+from is a failed page carrying the extractor's reason. A file the column links itself is a report of its own,
+titled as the column lists it (the file's first lines are often only 政府信息公开工作年度报告).
 """
 
 from __future__ import annotations
