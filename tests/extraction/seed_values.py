@@ -32,8 +32,10 @@ def assert_seed_001(report: Report) -> None:
     assert active[("normative_docs", "made")] == 5
     assert active[("normative_docs", "published")] == 5
     assert active[("normative_docs", "published_total")] == 7
-    assert (active[("licensing", "items_prev_year")], active[("licensing", "items_change")], active[("licensing", "decisions")]) == (0, 1, 79)
-    assert (active[("other_services", "items_prev_year")], active[("other_services", "items_change")], active[("other_services", "decisions")]) == (8, 0, 365)
+    assert (active[("licensing", "items_prev_year")], active[("licensing", "items_change")],
+            active[("licensing", "decisions")]) == (0, 1, 79)
+    assert (active[("other_services", "items_prev_year")], active[("other_services", "items_change")],
+            active[("other_services", "decisions")]) == (8, 0, 365)
     assert active[("procurement", "procurement_items")] == 0
     for chrome in ("登录", "注册", "点击数"):
         assert chrome not in report.text
@@ -82,4 +84,5 @@ def assert_seed_004(report: Report) -> None:
     assert len(balance) == 7 and {c.status for c in balance} == {"pass"}
 
 
-SEEDS = {"000": assert_seed_000, "001": assert_seed_001, "002": assert_seed_002, "003": assert_seed_003, "004": assert_seed_004}
+SEEDS = {"000": assert_seed_000, "001": assert_seed_001, "002": assert_seed_002, "003": assert_seed_003,
+         "004": assert_seed_004}

@@ -5,7 +5,8 @@ import pytest
 from extractors import ExtractError, extract
 from extractors.decode import decode
 
-REPORT = "<html><head>{meta}<title>报告</title></head><body><div id='zoom'><p>一、总体情况</p><p>{body}</p></div></body></html>"
+REPORT = ("<html><head>{meta}<title>报告</title></head><body><div id='zoom'><p>一、总体情况</p><p>{body}</p></div>"
+          "</body></html>")
 BODY = "本机关2019年收到申请3件，联系人李喆、王昇，全部按期答复。" * 4
 
 
@@ -49,5 +50,6 @@ def test_unreadable_input_raises_a_clear_error(body):
 
 
 def test_caller_encoding_overrides_everything():
-    text, used, _ = decode("統計數".encode("big5"), encoding="big5", headers={"Content-Type": "text/html; charset=utf-8"})
+    text, used, _ = decode("統計數".encode("big5"), encoding="big5",
+                           headers={"Content-Type": "text/html; charset=utf-8"})
     assert (text, used) == ("統計數", "big5hkscs")

@@ -51,7 +51,8 @@ def test_every_cell_and_check_the_extractor_produces_is_in_the_dictionary():
         assert {c.rule for c in report.checks} <= rules, page.name
     assert seen_cells > 500
     cross = carried_over_against_last_year(
-        extract((PAGES / "006_2021_format.html").read_bytes()).cells, extract((PAGES / "004_zoom.html").read_bytes()).cells)
+        extract((PAGES / "006_2021_format.html").read_bytes()).cells,
+        extract((PAGES / "004_zoom.html").read_bytes()).cells)
     assert cross and {c.rule for c in cross} <= rules
 
 

@@ -39,8 +39,10 @@ def test_markdown_markup_never_reaches_title_agency_or_sections(path):
 
 def test_inline_markup_is_stripped_from_prose():
     text = ("# 某县某局\n# 2021年政府信息公开工作年度报告\n\n## 一、总体情况\n\n**（一）主动公开。**全年公开信息"
-            "[12条](http://x.gov.cn/a.html)，详见![图](a.png)专栏。\n\n> 注：\\*不含转载\n\n---\n\n## 二、主动公开政府信息情况\n")
+            "[12条](http://x.gov.cn/a.html)，详见![图](a.png)专栏。\n\n> 注：\\*不含转载\n\n---\n\n"
+            "## 二、主动公开政府信息情况\n")
     report = extract(text.encode())
     assert report.title == "某县某局2021年政府信息公开工作年度报告"
-    assert "（一）主动公开。全年公开信息12条，详见专栏。" in report.text.replace("(", "（").replace(")", "）").replace(",", "，")
+    full_width = report.text.replace("(", "（").replace(")", "）").replace(",", "，")
+    assert "（一）主动公开。全年公开信息12条，详见专栏。" in full_width
     assert "注:*不含转载" in report.text.replace("：", ":")

@@ -51,13 +51,16 @@ def _cell(cell) -> dict:
 def test_docx_paragraphs_and_tables_stay_in_document_order():
     report = extract((OFFICE / "006_2021_format.docx").read_bytes())
     text = report.text
-    assert text.index("二、主动公开政府信息情况") < text.index("第二十条第(一)项") < text.index("三、收到和处理政府信息公开申请情况")
-    assert [s.heading for s in report.sections][:3] == ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况"]
+    assert (text.index("二、主动公开政府信息情况") < text.index("第二十条第(一)项")
+            < text.index("三、收到和处理政府信息公开申请情况"))
+    assert [s.heading for s in report.sections][:3] == ["一、总体情况", "二、主动公开政府信息情况",
+                                                        "三、收到和处理政府信息公开申请情况"]
 
 
 def test_word_file_named_pdf_and_sent_as_html_is_read_as_word():
     body = (OFFICE / "004_varied.docx").read_bytes()
-    report = extract(body, url="http://example.gov.cn/P020210125.pdf", headers={"Content-Type": "text/html; charset=big5"})
+    report = extract(body, url="http://example.gov.cn/P020210125.pdf",
+                     headers={"Content-Type": "text/html; charset=big5"})
     assert report.format == "docx" and len(report.cells) == 198
 
 
@@ -91,14 +94,16 @@ def test_cli_reads_a_word_file(tmp_path):
 
 def test_word_list_numbers_are_part_of_headings_and_labels():
     report = extract((OFFICE / "006_2021_format_numbered.docx").read_bytes())
-    assert [s.heading for s in report.sections] == ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
-                                                   "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况",
-                                                   "六、其他需要报告的事项"]
+    assert [s.heading for s in report.sections] == ["一、总体情况", "二、主动公开政府信息情况",
+                                                   "三、收到和处理政府信息公开申请情况",
+                                                   "四、政府信息公开行政复议、行政诉讼情况",
+                                                   "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
     assert "（三）不予公开" in report.text.replace("(", "（").replace(")", "）")
 
 
 @pytest.mark.parametrize(("damage", "cause"), [
-    (lambda b: b[:1024] + bytes(len(b) - 2048) + b[-1024:], "DOC file is corrupt or unreadable: LibreOffice could not convert it"),
+    (lambda b: b[:1024] + bytes(len(b) - 2048) + b[-1024:],
+     "DOC file is corrupt or unreadable: LibreOffice could not convert it"),
     (lambda b: b[: len(b) // 2], "OLE2 file (DOC, WPS or XLS) is truncated or corrupt"),
 ])
 def test_corrupt_and_truncated_doc_name_the_cause(damage, cause):

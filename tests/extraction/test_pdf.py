@@ -88,7 +88,8 @@ def test_a_table_split_across_pages_is_one_table_and_a_cut_label_is_whole():
     assert len(document.tables) == 3  # active, applications (two pages), appeals
     labels = [[c.text for c in row.labels] for row in document.tables[1]]
     unable = [row for row in labels if any("无法提供" in t for t in row)]
-    assert [row[-1] for row in unable] == ["1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作", "3.补正后申请内容仍不明确"]
+    assert [row[-1] for row in unable] == ["1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作",
+                                           "3.补正后申请内容仍不明确"]
     assert all(row[1] == "(四)无法提供" for row in unable)
     assert report.cell("applications", "unable.needs_creation", "total").value == 1322
 
@@ -254,13 +255,15 @@ def _text_pdf(lines: list[tuple[float, float, str]]) -> bytes:
 
 
 def test_fake_bold_overprint_is_read_once_and_latin_words_keep_their_spaces():
-    body = _text_pdf([(72, 700, "Annual report 2022"), (72.4, 700, "Annual report 2022"), (100, 660, "Second paragraph")])
+    body = _text_pdf([(72, 700, "Annual report 2022"), (72.4, 700, "Annual report 2022"),
+                      (100, 660, "Second paragraph")])
     document = read_pdf(body)
     assert document.text.splitlines()[0] == "Annual report 2022"
 
 
 def test_running_headers_repeated_on_every_page_are_dropped():
-    pages = [_text_pdf([(200, 800, "XX County Government Office"), (72, 700, f"Body text of page {n}")]) for n in range(3)]
+    pages = [_text_pdf([(200, 800, "XX County Government Office"), (72, 700, f"Body text of page {n}")])
+             for n in range(3)]
     merged = pdfium.PdfDocument.new()
     for body in pages:
         merged.import_pages(pdfium.PdfDocument(body))

@@ -36,9 +36,9 @@ def mutated_pdfs(draw):
         elif op == "delete":
             del body[at : at + draw(st.integers(1, 5000))]
         elif op == "insert":
-            body[at:at] = draw(st.sampled_from([b"endobj", b"stream\n", b"endstream", b"/Length 999999999", b"xref\n0 1\n",
-                                                b"trailer<</Root 1 0 R>>", b"%%EOF", b"\x00" * 64, b"/Type /Page",
-                                                b"BT /F1 12 Tf (x) Tj ET", b"0 0 m 100 0 l S", b"<<", b">>"]))
+            body[at:at] = draw(st.sampled_from([
+                b"endobj", b"stream\n", b"endstream", b"/Length 999999999", b"xref\n0 1\n", b"trailer<</Root 1 0 R>>",
+                b"%%EOF", b"\x00" * 64, b"/Type /Page", b"BT /F1 12 Tf (x) Tj ET", b"0 0 m 100 0 l S", b"<<", b">>"]))
         elif op == "duplicate":
             body[at:at] = body[at : at + draw(st.integers(1, 4000))]
     return bytes(body)

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from extractors import ExtractError, Report, extract
 from tests.conftest import FIXTURES, PAGES, TEXTS
 
-REAL_PAGES = [p.read_bytes() for p in sorted(PAGES.glob("*.html"))] + [p.read_bytes() for p in sorted(TEXTS.glob("*.txt"))] + [
-    p.read_bytes() for p in sorted((FIXTURES / "markdown").glob("*.md"))]
+REAL_PAGES = ([p.read_bytes() for p in sorted(PAGES.glob("*.html"))]
+              + [p.read_bytes() for p in sorted(TEXTS.glob("*.txt"))]
+              + [p.read_bytes() for p in sorted((FIXTURES / "markdown").glob("*.md"))])
 
 
 def _survives(body: bytes) -> None:
@@ -39,11 +40,12 @@ def mutated_pages(draw):
         elif op == "delete":
             del body[at : at + draw(st.integers(1, 4000))]
         elif op == "insert":
-            body[at:at] = draw(st.sampled_from([b"<table>", b"</td>", b"<td rowspan=99999 colspan=0>", b"\x00", b"\xff\xfe",
-                                                b"<tr><td>", b"|", b"\n", b"<!--", b"]]>", "（七）总计".encode(),
-                                                b"<!-- TRS_PubDate -->", b"<?php echo 1; ?>", b"<?xml-stylesheet x?>",
-                                                b"<td>" + b"9" * 5000 + b"</td>", b"1" * 400 + b".5", b"-" + b"7" * 4400,
-                                                b"|---|---|", b"| | |", b"| \xe6\x95\xb0\xe6\x8d\xae1 |", b"# "]))
+            body[at:at] = draw(st.sampled_from([
+                b"<table>", b"</td>", b"<td rowspan=99999 colspan=0>", b"\x00", b"\xff\xfe",
+                b"<tr><td>", b"|", b"\n", b"<!--", b"]]>", "（七）总计".encode(),
+                b"<!-- TRS_PubDate -->", b"<?php echo 1; ?>", b"<?xml-stylesheet x?>",
+                b"<td>" + b"9" * 5000 + b"</td>", b"1" * 400 + b".5", b"-" + b"7" * 4400,
+                b"|---|---|", b"| | |", b"| \xe6\x95\xb0\xe6\x8d\xae1 |", b"# "]))
         elif op == "duplicate":
             body[at:at] = body[at : at + draw(st.integers(1, 3000))]
     return bytes(body)
@@ -112,7 +114,8 @@ def test_truncated_pages_keep_what_they_have():
 def test_a_10_mb_page():
     body = (PAGES / "001_trs.html").read_bytes()
     head, tail = body.split(b"</body>", 1)
-    filler = b"<div class='sidebar'><ul>" + b"<li><a href='/x.html'>\xe6\x96\xb0\xe9\x97\xbb\xe6\xa0\x87\xe9\xa2\x98</a></li>" * 250_000 + b"</ul></div>"
+    item = b"<li><a href='/x.html'>\xe6\x96\xb0\xe9\x97\xbb\xe6\xa0\x87\xe9\xa2\x98</a></li>"
+    filler = b"<div class='sidebar'><ul>" + item * 250_000 + b"</ul></div>"
     report = extract(head + filler + b"</body>" + tail)
     assert len(head + filler) > 10_000_000
     assert report.title == "吉林市科技局2019年政府信息公开工作年度报告"

@@ -93,11 +93,12 @@ def test_a_table_inside_running_text_keeps_its_rows_and_the_text_around_it():
     page = """<html><head><meta charset="utf-8"><title>某局2020年政府信息公开工作年度报告</title></head><body>
 <div class="TRS_Editor"><p>一、总体情况</p><div>本年度共收到申请5件，详见下表：<table><tr><th>项目</th><th>数量</th></tr>
 <tr><td>本年新收政府信息公开申请数量</td><td>5</td></tr></table>以上为全部申请。</div>
-<p>二、主动公开政府信息情况</p><p>全年主动公开政府信息120条，较上年有所增加。</p></div></body></html>"""
+<p>二、主动公开政府信息情况</p><p>全年主动公开政府信息120条，较上年有所增加。</p></div></body></html>"""  # noqa: E501 - markup: a line break would change it
     report = extract(page.encode())
     before = _trafilatura_on_the_whole_container(page.encode(), {}, report.title).splitlines()
     assert "项目 数量 本年新收政府信息公开申请数量 5" in before
     assert report.text.splitlines() == [
-        "一、总体情况", "本年度共收到申请5件,详见下表:", "| 项目 | 数量 |", "|---|---|", "| 本年新收政府信息公开申请数量 | 5 |",
+        "一、总体情况", "本年度共收到申请5件,详见下表:", "| 项目 | 数量 |", "|---|---|",
+        "| 本年新收政府信息公开申请数量 | 5 |",
         "以上为全部申请。", "二、主动公开政府信息情况", "全年主动公开政府信息120条,较上年有所增加。"]
     assert [s.heading for s in report.sections] == ["一、总体情况", "二、主动公开政府信息情况"]

@@ -3,10 +3,12 @@
 from extractors import extract
 
 APPLICATION_LABELS = [
-    "一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", "（一）予以公开", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
-    "1.属于国家秘密", "2.其他法律行政法规禁止公开", "3.危及“三安全一稳定”", "4.保护第三方合法权益", "5.属于三类内部事务信息",
-    "6.属于四类过程性信息", "7.属于行政执法案卷", "8.属于行政查询事项", "1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作",
-    "3.补正后申请内容仍不明确", "1.信访举报投诉类申请", "2.重复申请", "3.要求提供公开出版物", "4.无正当理由大量反复申请",
+    "一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", "（一）予以公开",
+    "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+    "1.属于国家秘密", "2.其他法律行政法规禁止公开", "3.危及“三安全一稳定”", "4.保护第三方合法权益",
+    "5.属于三类内部事务信息", "6.属于四类过程性信息", "7.属于行政执法案卷", "8.属于行政查询事项",
+    "1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作", "3.补正后申请内容仍不明确",
+    "1.信访举报投诉类申请", "2.重复申请", "3.要求提供公开出版物", "4.无正当理由大量反复申请",
     "5.要求行政机关确认或重新出具已获取信息", "（六）其他处理", "（七）总计", "四、结转下年度继续办理",
 ]
 
@@ -26,7 +28,7 @@ def test_word_exported_labels_split_across_spans_and_lines():
     body = """<table class=MsoNormalTable><tr><td colspan=4><p class=MsoNormal><span>第二十条第</span><span>（一）</span><span>项</span><o:p></o:p></p></td></tr>
 <tr><td><p><span>信息</span><span>内容</span></p></td><td><p>本年新<br>制作<br>数量</p></td><td><p>本<br>年<br>新<br>公<br>开<br>数<br>量</p></td><td>对外公开<span>总数量</span></td></tr>
 <tr><td><p><span>规</span><span>章</span><o:p></o:p></p></td><td>1</td><td>2</td><td>3</td></tr>
-<tr><td>规范性文件</td><td><p><span>4</span><o:p></o:p></p></td><td>&nbsp;</td><td>0</td></tr></table>"""
+<tr><td>规范性文件</td><td><p><span>4</span><o:p></o:p></p></td><td>&nbsp;</td><td>0</td></tr></table>"""  # noqa: E501 - markup: a line break would change it
     active = cells(extract(page(body)), "active")
     assert {k: v.value for k, v in active.items()} == {
         ("regulations", "made"): 1, ("regulations", "published"): 2, ("regulations", "published_total"): 3,
@@ -48,7 +50,7 @@ def test_annotated_signed_and_money_cells():
     body = """<table><tr><td colspan=4>第二十条第（五）项</td></tr><tr><td>信息内容</td><td>上一年项目数量</td><td>本年增/减</td><td>处理决定数量</td></tr>
 <tr><td>行政许可</td><td>22（其中修订16件）</td><td>-18</td><td>+3</td></tr>
 <tr><td colspan=4>第二十条第（九）项</td></tr><tr><td>信息内容</td><td>采购项目数量</td><td colspan=2>采购总金额</td></tr>
-<tr><td>政府集中采购</td><td>—</td><td colspan=2>251000元</td></tr></table>"""
+<tr><td>政府集中采购</td><td>—</td><td colspan=2>251000元</td></tr></table>"""  # noqa: E501 - markup: a line break would change it
     active = cells(extract(page(body)), "active")
     assert active[("licensing", "items_prev_year")].value == 22
     assert active[("licensing", "items_prev_year")].raw == "22(其中修订16件)"
@@ -76,7 +78,7 @@ def _application_matrix(values, *, total_blank=False):
         rows.append(f"<tr>{lead}<td colspan={span}>{label}</td>{nums}</tr>")
     header = """<tr><td rowspan=3 colspan=3>（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td><td colspan=7>申请人情况</td></tr>
 <tr><td rowspan=2>自然人</td><td colspan=5>法人或其他组织</td><td rowspan=2>总计</td></tr>
-<tr><td>商业企业</td><td>科研机构</td><td>社会公益组织</td><td>法律服务机构</td><td>其他</td></tr>"""
+<tr><td>商业企业</td><td>科研机构</td><td>社会公益组织</td><td>法律服务机构</td><td>其他</td></tr>"""  # noqa: E501 - markup: a line break would change it
     return f"<p>三、收到和处理政府信息公开申请情况</p><table>{header}{''.join(rows)}</table>"
 
 
@@ -112,7 +114,8 @@ def test_a_wrong_total_fails_its_check_and_keeps_the_data():
 
 
 def test_missing_rows_leave_cells_absent_and_checks_not_assessable():
-    html = _application_matrix(lambda _i, _j: 1).replace("<td colspan=3>四、结转下年度继续办理</td>", "<td colspan=3>备注</td>")
+    html = _application_matrix(lambda _i, _j: 1).replace("<td colspan=3>四、结转下年度继续办理</td>",
+                                                         "<td colspan=3>备注</td>")
     report = extract(page(html))
     assert not any(c.row == "carried_forward" for c in report.cells)
     assert {c.status for c in report.checks if c.rule == "applications.balance"} == {"not_assessable"}
@@ -125,7 +128,7 @@ def test_statistics_table_nested_in_a_layout_table():
 <tr><td>四、行政复议数量</td><td>件</td><td>2</td></tr><tr><td>（一）维持具体行政行为数</td><td>件</td><td>1</td></tr>
 <tr><td>（二）被依法纠错数</td><td>件</td><td>1</td></tr><tr><td>（三）其他情形数</td><td>件</td><td>0</td></tr>
 <tr><td>五、行政诉讼数量</td><td>件</td><td>1</td></tr><tr><td>（二）被依法纠错数</td><td>件</td><td>1</td></tr>
-<tr><td>某某自定义指标</td><td>件</td><td>7</td></tr></table></td></tr></table></td></tr></table>"""
+<tr><td>某某自定义指标</td><td>件</td><td>7</td></tr></table></td></tr></table></td></tr></table>"""  # noqa: E501 - markup: a line break would change it
     legacy = cells(extract(page(body)), "legacy")
     assert legacy[("active.total", "value")].value == 120
     assert legacy[("review.corrected", "value")].value == 1
@@ -146,7 +149,8 @@ def test_fujian_style_table_keeps_this_year_and_cumulative_apart():
 
 def test_text_table_with_page_footers_inside_and_one_char_per_line_labels():
     text = "\n".join([
-        "某局2020年政府信息公开工作年度报告", "一、总体情况", "本年度本机关政府信息公开工作总体平稳，全年依法答复申请。",
+        "某局2020年政府信息公开工作年度报告", "一、总体情况",
+        "本年度本机关政府信息公开工作总体平稳，全年依法答复申请。",
         "三、收到和处理政府信息公开申请情况",
         *"一、本年新收政府信息公开申请数量", *["3", "0", "0", "0", "0", "0", "3"],
         "— 4 —",
@@ -159,15 +163,16 @@ def test_text_table_with_page_footers_inside_and_one_char_per_line_labels():
 
 
 def test_an_unknown_statistics_table_is_reported_not_guessed():
-    body = "<table>" + "".join(f"<tr><td>某项自定义指标{i}</td><td>{i}</td><td>{i * 2}</td></tr>" for i in range(1, 6)) + "</table>"
+    body = ("<table>" + "".join(f"<tr><td>某项自定义指标{i}</td><td>{i}</td><td>{i * 2}</td></tr>" for i in range(1, 6))
+            + "</table>")
     report = extract(page(body))
     assert report.cells == []
     assert any(w.startswith("table 1 not recognised") for w in report.warnings)
 
 
 def test_label_variants_real_reports_use():
-    rows = [("一、本年新收政府信息公开申请数量（件）", 2), ("二、上年结转", 1), ("（一）予以公开", 1), ("（七）总计", 1),
-            ("四、结转下一年度继续办理的申请", 2)]
+    rows = [("一、本年新收政府信息公开申请数量（件）", 2), ("二、上年结转", 1), ("（一）予以公开", 1),
+            ("（七）总计", 1), ("四、结转下一年度继续办理的申请", 2)]
     body = "<table><tr><td>（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td></tr>" + "".join(
         f"<tr><td>{label}</td>" + f"<td>{n}</td>" * 7 + "</tr>" for label, n in rows) + "</table>"
     apps = cells(extract(page(body)), "applications")

@@ -33,7 +33,8 @@ def snapshot(database_url: str) -> dict:
                                          .order_by(m.CheckResult.position))
                 reports[report.url] = {
                     **{f: getattr(report, f) for f in REPORT_FIELDS},
-                    "cells": {(c.table_name, c.row_key, c.col_key): (c.value, c.value_is_integer, c.raw, c.unit) for c in cells},
+                    "cells": {(c.table_name, c.row_key, c.col_key): (c.value, c.value_is_integer, c.raw, c.unit)
+                              for c in cells},
                     "sections": [(s.heading, s.text) for s in sections],
                     "checks": [(c.rule, c.scope, c.status, c.detail) for c in checks],
                     # the URLs of the pages (report page, attached files) the cells were read from

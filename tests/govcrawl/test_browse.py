@@ -93,7 +93,8 @@ def test_browse_serves_the_database_in_datasette_with_dictionary_metadata(tmp_pa
         assert [(r["report_year"], r["col_label"], r["carried_over"], r["last_years_carried_forward"])
                 for r in carried] == [(2019, "总计", 0, 2)]
         cells = json.loads(_get(f"{base}/cells_labelled.json?_shape=array&row_key=new&report_year=2019"))
-        assert {(c["row_label"], c["col_label"], c["value"]) for c in cells} == {("本年新收政府信息公开申请数量", "总计", 3)}
+        assert {(c["row_label"], c["col_label"], c["value"]) for c in cells} == {
+            ("本年新收政府信息公开申请数量", "总计", 3)}
         assert type(cells[0]["value"]) is int  # 3, not 3.0: the cell's own integer-ness
         assert cells[0]["document_url"] == "http://www.jlcity.gov.cn/zwgk/zfxxgkndbg/bmndbg/202001/t20200114_687214.html"
         page = _get(f"{base}/reports_overview").decode()
@@ -144,7 +145,7 @@ def upgrade():
 
 def downgrade():
     pass
-'''
+'''  # noqa: E501 - a migration file's text
 
 
 def test_a_later_migration_can_rebuild_the_tables_the_views_read(database_url, tmp_path, monkeypatch):

@@ -99,7 +99,8 @@ def test_debug_level_shows_scrapys_own_lines_again(tmp_path):
 def test_a_live_crawl_needs_a_registry_but_a_named_one_works(tmp_path, portal_server):
     database = f"sqlite:///{tmp_path / 'live.db'}"
     # The test proxy answers for the portals' real (here unresolvable) hosts and keeps addresses in check.
-    proxied = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "GOVCRAWL_PROXY_CHECKS_ADDRESSES=True")
+    proxied = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+               "-s", "GOVCRAWL_PROXY_CHECKS_ADDRESSES=True")
     result = run_crawl(tmp_path, "-a", "registry=demo", "-a", "portal=371703-zxqyj", "-s", f"DATABASE_URL={database}",
                        *proxied, env=crawl_env(http_proxy=portal_server.url))
     assert "Crawl finished: 1 portal(s)" in result.stderr and "1 report(s)" in result.stderr
@@ -154,7 +155,8 @@ def test_portal_check_shows_taken_skipped_and_pagination_from_an_archive(capsys)
     assert taken.startswith("1\n  吉林市科技局2019年政府信息公开工作年度报告  "
                             "http://www.jlcity.gov.cn/zwgk/zfxxgkndbg/bmndbg/202001/t20200114_687214.html")
     assert "pagination: 1\n  http://www.jlcity.gov.cn/zwgk/zfxxgkndbg/bmndbg/index_1.html" in out
-    assert "its URL path does not name a TRS document" in out and "  登录  http://www.jlcity.gov.cn/member/login.jsp" in out
+    assert "its URL path does not name a TRS document" in out
+    assert "  登录  http://www.jlcity.gov.cn/member/login.jsp" in out
     assert "not on the portal's hosts (allowed_hosts): 1\n    吉ICP备05002735号  https://beian.miit.gov.cn/" in out
 
 
@@ -167,7 +169,8 @@ def test_portal_check_live_explains_a_skipped_link_and_a_pattern_widens_the_rule
     assert "read live" in out and "taken as reports: 0" in out
     assert "pagination: 1\n  http://dt.smesd.gov.cn/Article/ShowClass.asp?ClassID=54&page=2" in out
     assert ("neither its text matches /年度报告|年报|信息公开(?:工作)?报告/ nor its URL path" in out
-            and "定陶区中小企业局2018年政务公开工作要点  http://dt.smesd.gov.cn/Article/ShowArticle.asp?ArticleID=1203" in out)
+            and "定陶区中小企业局2018年政务公开工作要点  "
+                "http://dt.smesd.gov.cn/Article/ShowArticle.asp?ArticleID=1203" in out)
     assert "outside the list area (selectors.list_area = 'div.list'): 4" in out
     registry = tmp_path / "portals"
     registry.mkdir()

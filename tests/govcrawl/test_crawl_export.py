@@ -99,9 +99,11 @@ def test_wide_csv_is_one_row_per_report_with_every_canonical_cell_and_a_label_ro
     header, labels, *rows = _csv_rows(out)
     assert header == list(wide_columns()) and len(header) > 350
     named = dict(zip(header, labels, strict=True))
-    assert named["agency"] == "机关" and named["applications.new.total"].endswith("｜本年新收政府信息公开申请数量｜总计（件）")
+    assert named["agency"] == "机关"
+    assert named["applications.new.total"].endswith("｜本年新收政府信息公开申请数量｜总计（件）")
     by_year = {row[header.index("report_year")]: dict(zip(header, row, strict=True)) for row in rows}
-    assert by_year["2019"]["applications.new.total"] == "3" and by_year["2019"]["applications.carried_over.total"] == "0"
+    assert by_year["2019"]["applications.new.total"] == "3"
+    assert by_year["2019"]["applications.carried_over.total"] == "0"
     assert by_year["2019"]["checks_failed"] == "1" and by_year["2019"]["title"].startswith("吉林市科技局")
     assert by_year["2014"]["legacy.active.total.value"] == "0" and by_year["2014"]["applications.new.total"] == ""
 

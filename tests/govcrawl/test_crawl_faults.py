@@ -146,7 +146,8 @@ def build(server: FaultServer, registry: Path, closed_port: int) -> None:
         # a column whose list page is gone
         f"{M}/missing/": status(404, b"<html>not found</html>"),
         # a GBK list page the server calls ISO-8859-1 (item 10)
-        "http://www.gbk.gov.cn/lm/": page(listing(("/lm/t20200114_1.html", "吉林市科技局2019年政府信息公开工作年度报告"),
+        "http://www.gbk.gov.cn/lm/": page(listing(("/lm/t20200114_1.html",
+                                                   "吉林市科技局2019年政府信息公开工作年度报告"),
                                                   charset="gbk"), LATIN1),
         "http://www.gbk.gov.cn/lm/t20200114_1.html": page(REPORT),
         # the portals reached directly on 127.0.0.1
@@ -301,7 +302,8 @@ def test_endless_pagination_stops_at_the_limit(matrix):
 
 def test_redirect_to_another_portal_host_is_refused(matrix):
     assert error_of(matrix, f"{M}/ndbg/to-other.html") == (
-        f"refused: redirect to {OTHER}/ndbg/report.html leaves the portal's hosts (www.matrix.gov.cn, files.matrix.gov.cn)")
+        f"refused: redirect to {OTHER}/ndbg/report.html leaves the portal's hosts "
+        "(www.matrix.gov.cn, files.matrix.gov.cn)")
     assert matrix.pages[f"{M}/ndbg/to-other.html"]["final_url"] == f"{OTHER}/ndbg/report.html"
     assert not any(url.startswith(OTHER) for url in matrix.requested)
 
@@ -364,7 +366,8 @@ def test_a_host_that_only_the_proxy_could_resolve_is_not_fetched_unchecked(matri
 
 def test_meta_refresh_to_another_host_leaves_a_row(matrix):
     assert error_of(matrix, f"{M}/ndbg/refresh-away.html") == (
-        f"refused: meta refresh to {OTHER}/moved.html leaves the portal's hosts (www.matrix.gov.cn, files.matrix.gov.cn)")
+        f"refused: meta refresh to {OTHER}/moved.html leaves the portal's hosts "
+        "(www.matrix.gov.cn, files.matrix.gov.cn)")
 
 
 def test_meta_refresh_within_the_portal_is_followed(matrix):
@@ -423,7 +426,8 @@ def test_unreachable_robots_forbids_the_host(matrix, host, reason):
 def test_robots_connection_refused_forbids_the_host(matrix):
     column = f"http://127.0.0.1:{matrix.closed_port}/ndbg/index.html"
     assert error_of(matrix, column).startswith(
-        f"refused: robots.txt of http://127.0.0.1:{matrix.closed_port} is unreachable (DownloadConnectionRefusedError: ")
+        f"refused: robots.txt of http://127.0.0.1:{matrix.closed_port} is unreachable "
+        "(DownloadConnectionRefusedError: ")
 
 
 def test_robots_redirect_within_the_portal_is_followed(matrix):

@@ -25,7 +25,8 @@ def test_redirect_onto_a_fetched_page_is_recorded(tmp_path):
     meta = json.loads(sidecar.read_text(encoding="utf-8"))
     meta["headers"]["Location"] = BASE + "t20200114_1.html"
     sidecar.write_text(json.dumps(meta), encoding="utf-8")
-    database_url, _, _ = crawl_one_portal(tmp_path, site, BASE + "index.html", HOST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
+    database_url, _, _ = crawl_one_portal(tmp_path, site, BASE + "index.html", HOST,
+                                          "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
     pages = snapshot(database_url)["pages"]
     moved = pages[BASE + "old_t20200114_1.html"]
     assert moved["final_url"] == BASE + "t20200114_1.html" and moved["error"] is None

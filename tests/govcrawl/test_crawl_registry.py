@@ -52,7 +52,8 @@ def test_a_good_entry_loads(tmp_path):
         (lambda t: t + 'selectors = { items = "ul li a" }\n', "selectors", "unknown selector 'items'"),
         (lambda t: t + 'homepage = "x"\n', "homepage", "unknown field"),
         (lambda t: t + 'selectors = { list_area = "div.list >> a" }\n', "selectors", "not a valid CSS selector"),
-        (lambda t: t + 'report_link_pattern = "政务公开(情况"\n', "report_link_pattern", "not a valid regular expression"),
+        (lambda t: t + 'report_link_pattern = "政务公开(情况"\n', "report_link_pattern",
+         "not a valid regular expression"),
     ],
 )
 def test_bad_entries_name_the_file_portal_and_field(tmp_path, change, field, problem):
@@ -93,8 +94,8 @@ def test_private_addresses_are_shut_unless_an_entry_opens_them_with_a_reason(tmp
     opened.mkdir()
     entry = load_registry(write(opened, GOOD + f'private_addresses = {{ allow = true, reason = "{reason}" }}\n'))
     assert entry["220200-kjj"].private_addresses_reason == reason
-    for bad, problem in (("{ allow = true }", "fetching from private addresses needs a written reason"), ("true", "must be a table"),
-                         ('{ allow = "yes", reason = "x" }', "must be a table")):
+    for bad, problem in (("{ allow = true }", "fetching from private addresses needs a written reason"),
+                         ("true", "must be a table"), ('{ allow = "yes", reason = "x" }', "must be a table")):
         folder = tmp_path / f"bad{len(problem)}{len(bad)}"
         folder.mkdir()
         with pytest.raises(RegistryError, match=f"field 'private_addresses': {problem}"):

@@ -9,7 +9,8 @@ from test_crawl_failures import HOST, save
 
 COLUMN = f"http://{HOST}/zwgk/ndbg/index.html"
 REPORT = f"http://{HOST}/zwgk/ndbg/t20200114_1.html"
-LIST = '<html><head><meta charset="utf-8"></head><body><ul><li><a href="./t20200114_1.html">吉林市科技局2019年政府信息公开工作年度报告</a></li></ul></body></html>'
+LIST = ('<html><head><meta charset="utf-8"></head><body><ul>'
+        '<li><a href="./t20200114_1.html">吉林市科技局2019年政府信息公开工作年度报告</a></li></ul></body></html>')
 
 
 @pytest.mark.parametrize(("robots_status", "fetched"), [(500, False), (404, True)])

@@ -87,7 +87,8 @@ def test_writing_the_same_batch_twice_adds_no_rows(store):
     batch = [
         document(url, b"<html>report</html>", report_2019()),
         FetchedPage(portal_id="220200-szf", kind="list",
-                    url="http://www.jlcity.gov.cn/zwgk/zfxxgkndbg/bmndbg/index.html", status=200, body=b"<html>list</html>", fetched_at=FETCHED),
+                    url="http://www.jlcity.gov.cn/zwgk/zfxxgkndbg/bmndbg/index.html", status=200,
+                    body=b"<html>list</html>", fetched_at=FETCHED),
         FetchedPage(portal_id="220200-szf", kind="document", url="http://www.jlcity.gov.cn/gone.html",
                     error="TimeoutError: took longer than 60.0 seconds"),
     ]

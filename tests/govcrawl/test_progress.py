@@ -59,8 +59,8 @@ def test_the_summary_names_pages_the_store_could_not_write():
                           database="sqlite:///x.db", archive="archive", replay=False, archive_files=1,
                           reason="shutdown")
     assert text.splitlines() == [
-        ("Crawl stopped (shutdown): 1 portal(s), 3 page(s), 1 report(s), 70 cell(s), 0 failed check(s), 0 failed page(s), "
-         "2 page(s) spooled, 1 page(s) LOST"),
+        ("Crawl stopped (shutdown): 1 portal(s), 3 page(s), 1 report(s), 70 cell(s), 0 failed check(s), "
+         "0 failed page(s), 2 page(s) spooled, 1 page(s) LOST"),
         "  new rows: 0 report(s), 0 cell(s), 1 page(s); already stored: 1 report(s), 70 cell(s), 2 page(s)",
         "  371703-zxqyj  3 page(s), 0 report(s), 0 failed  菏泽市定陶区中小企业局 信息公开年报",
         "  database: sqlite:///x.db (now holds 1 report(s), 70 cell(s), 3 page(s))",

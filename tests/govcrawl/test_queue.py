@@ -122,8 +122,9 @@ def test_two_workers_crawl_every_portal_once_and_store_what_one_process_stores(t
     # archives per batch and worker; reextract reads the whole tree: every stored page is in it, none changed
     batch = runs[0][0]
     assert {p.name for p in (tmp_path / "data" / "archive" / batch).iterdir()} == {"w1", "w2"}
-    reextracted = subprocess.run([sys.executable, "-W", "error", "-m", "govcrawl.cli", "reextract", "--db", postgres_url,
-                                  "--archive", str(tmp_path / "data" / "archive"), "--workers", "1"],
+    reextracted = subprocess.run([sys.executable, "-W", "error", "-m", "govcrawl.cli", "reextract",
+                                  "--db", postgres_url, "--archive", str(tmp_path / "data" / "archive"),
+                                  "--workers", "1"],
                                  capture_output=True, text=True, check=False)
     assert reextracted.returncode == 0, reextracted.stderr[-3000:]
     assert ": 0 new version(s)," in reextracted.stdout and ", 0 not in the archive, 0 failed" in reextracted.stdout
