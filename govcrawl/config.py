@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from govcrawl.demo import DEMO_NAMES, DEMO_REGISTRY, DEMO_ROOT, is_demo
@@ -124,8 +125,6 @@ def check_archive_dir(folder: str | None) -> Path:
 
 def masked_url(url: str) -> str:
     """A database URL without its password, even when it does not parse as one."""
-    from sqlalchemy.engine import make_url
-
     try:
         return make_url(url).render_as_string(hide_password=True)
     except (SQLAlchemyError, ValueError):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 
 from govcrawl.db.views import refresh_labels
 
@@ -96,6 +96,4 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def describe(url: str) -> str:
     """The URL without its password, for logs."""
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)

@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import sys
+import warnings
 
 EXIT_FAILED = 1
 
@@ -78,8 +79,6 @@ def run_worker(args) -> int:
         # A pool process, and through govcrawl.queue.child the crawl it runs, dies with the worker, also on
         # `kill -9`: nothing keeps crawling a portal whose message goes back to the queue.
         die_with_parent(parent)
-
-    import warnings
 
     from celery.exceptions import SecurityWarning
 

@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import json
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 
 from w3lib.url import canonicalize_url
@@ -81,8 +82,6 @@ def load_site(root: str | Path | None = None) -> dict[str, Resource]:
 def render(resource: Resource, *, accept_encoding: str = "", if_none_match: str | None = None) -> Rendered:
     """The response to one GET: the saved status and headers, Content-Length for the bytes actually sent,
     a strong ETag when the saved copy had none, gzip when asked for and the resource is served gzipped."""
-    from http import HTTPStatus
-
     body = resource.body
     headers = [(k, v) for k, v in resource.headers if k.lower() not in ("content-length", "content-encoding")]
     names = {k.lower() for k, _ in headers}
