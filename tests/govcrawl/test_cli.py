@@ -207,3 +207,20 @@ def test_the_stores_own_check_rules_are_in_the_dictionary():
     from govcrawl.db.attachments import FILE_RULE, PAGE_RULE
 
     assert {PAGE_RULE, FILE_RULE} <= set(CHECK_RULES)
+
+
+def test_portal_check_refuses_a_file_url_even_for_a_named_portal_that_may_fetch_private_addresses(tmp_path, capsys):
+    # Before the fix only a URL matched against the registry was checked for its scheme: with --portal, urllib
+    # read the local file and the command died with a traceback.
+    secret = tmp_path / "secret.html"
+    secret.write_text("<html><a href='/x'>2023年政府信息公开工作年度报告</a></html>", encoding="utf-8")
+    registry = tmp_path / "portals"
+    registry.mkdir()
+    (registry / "000001-lan.toml").write_text(
+        'id = "000001-lan"\nname = "内网门户"\nagency = "某局"\nregion = "某地"\nplatform = "generic"\n'
+        'columns = ["http://10.0.0.5/ndbg/"]\nallowed_hosts = ["10.0.0.5"]\n'
+        'private_addresses = {allow = true, reason = "the agency publishes on its intranet mirror"}\n',
+        encoding="utf-8")
+    url = secret.as_uri()
+    assert main(["portal", "check", url, "--registry", str(registry), "--portal", "000001-lan"]) == 2
+    assert capsys.readouterr().err == f"govcrawl portal check: {url!r}: not an http(s) URL\n"
