@@ -1,6 +1,6 @@
 """The index beside a WARC file that govcrawl wrote whole: where each response record is, so that replay does
-not decompress every record of every file before its first request (about half a millisecond a record, the
-largest part of a replay's start-up).
+not decompress every record of every file before its first request (2,000 archived pages: 0.45 s to scan,
+0.04 s from the index; the scan grows with the archive, and replay pays it at every start).
 
 `<file>.warc.gz` gets `<file>.warc.gz.index`, written when the crawl closes the file, only if the crawl
 created the file (a file it appended to holds records it did not see). Its first line names the WARC file's
